@@ -1,0 +1,1 @@
+"""One-off maintenance scripts for the growth package (not used at run time)."""
