@@ -1,0 +1,229 @@
+"""The ``tumbuh`` command line: run the bot, chat in the terminal, manage the registry."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, load_settings
+from storage.db import Database
+
+log = logging.getLogger("tumbuh")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["zscore"]:
+        from growth.csvio import main as zscore_main
+
+        return zscore_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Migration chatter would bury the conversation in `tumbuh chat` and `tumbuh demo`.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(args.func(settings, args)) or 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tumbuh", description="Tumbuh: chat assistant against stunting")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot on Telegram with the scheduler and delivery")
+    run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal as a user")
+    chat.add_argument("--as", dest="user", default="console-user", help="platform user id")
+    chat.set_defaults(func=cmd_chat)
+
+    demo = sub.add_parser("demo", help="seed a demo area and chat as its kader")
+    demo.add_argument("--as", dest="role", default="kader",
+                      choices=["kader", "koordinator", "bidan", "ibu"])
+    demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    areas = sub.add_parser("areas", help="areas (Kemendagri codes)")
+    areas_sub = areas.add_subparsers(metavar="ACTION")
+    imp = areas_sub.add_parser("import", help="import code,name,level,parent_code,timezone CSV")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=cmd_areas_import)
+
+    posyandu = sub.add_parser("posyandu", help="posyandu")
+    posyandu_sub = posyandu.add_subparsers(metavar="ACTION")
+    add = posyandu_sub.add_parser("add", help="add a posyandu")
+    add.add_argument("--desa", required=True)
+    add.add_argument("--name", required=True)
+    rule = add.add_mutually_exclusive_group(required=True)
+    rule.add_argument("--day-of-month", type=int)
+    rule.add_argument("--nth-weekday", type=int)
+    add.add_argument("--weekday")
+    add.add_argument("--time", required=True, type=_time, help="HH:MM, local time")
+    add.set_defaults(func=cmd_posyandu_add)
+
+    invite = sub.add_parser("invite", help="create an invite link")
+    invite.add_argument("--role", required=True)
+    place = invite.add_mutually_exclusive_group()
+    place.add_argument("--posyandu", type=int)
+    place.add_argument("--area")
+    invite.set_defaults(func=cmd_invite)
+
+    sub.add_parser("zscore", help="WHO z-scores for a CSV (see `tumbuh zscore --help`)")
+    return parser
+
+
+def _time(value: str) -> dt.time:
+    try:
+        hours, minutes = value.split(":")
+        return dt.time(int(hours), int(minutes))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use HH:MM, e.g. 08:00") from None
+
+
+async def open_database(settings: Settings, *, upgrade_sqlite: bool = True) -> Database:
+    db = Database(settings.database_url)
+    if db.is_sqlite and upgrade_sqlite:
+        await db.upgrade()
+    return db
+
+
+async def cmd_db_upgrade(settings: Settings, _args) -> int:
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    print("database is up to date")
+    return 0
+
+
+async def cmd_areas_import(settings: Settings, args) -> int:
+    from storage.registry import RegistryError, import_areas, parse_area_csv
+
+    try:
+        with args.file.open(encoding="utf-8-sig", newline="") as handle:
+            rows = parse_area_csv(handle)
+    except OSError as error:
+        print(f"tumbuh: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    except RegistryError as error:
+        print(f"tumbuh: nothing imported from {args.file}:\n{error}", file=sys.stderr)
+        return 2
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            count = await import_areas(session, rows)
+    except RegistryError as error:
+        print(f"tumbuh: nothing imported from {args.file}:\n{error}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    print(f"imported {count} areas")
+    return 0
+
+
+async def cmd_posyandu_add(settings: Settings, args) -> int:
+    from storage.registry import RegistryError, add_posyandu
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            posyandu = await add_posyandu(
+                session, desa_code=args.desa, name=args.name, opens_at=args.time,
+                day_of_month=args.day_of_month, nth_weekday=args.nth_weekday, weekday=args.weekday,
+            )
+    except RegistryError as error:
+        print(f"tumbuh: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    print(f"posyandu {posyandu.id} {posyandu.name}: join code {posyandu.join_code}")
+    return 0
+
+
+async def cmd_invite(settings: Settings, args) -> int:
+    from storage.registry import RegistryError, create_invite, deep_link, get_value
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            invite = await create_invite(
+                session, role=args.role, area_code=args.area, posyandu_id=args.posyandu,
+                days=settings.invite_days,
+            )
+            username = settings.bot_username or await get_value(session, "bot_username")
+    except RegistryError as error:
+        print(f"tumbuh: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    print(deep_link(username, invite.code))
+    print(f"code: {invite.code} (role {invite.role}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC)")
+    return 0
+
+
+async def cmd_chat(settings: Settings, args) -> int:
+    from bot.app import build_dispatcher
+    from bot.platforms.console import ConsoleChat
+
+    db = await open_database(settings)
+    try:
+        chat = ConsoleChat(build_dispatcher(settings, db), args.user)
+        await chat.run()
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_demo(settings: Settings, args) -> int:
+    from bot.app import build_dispatcher
+    from bot.demo import seed_demo
+    from bot.platforms.console import ConsoleChat
+    from storage.models import utcnow
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            fresh = await seed_demo(session, utcnow())
+        user = "demo-ibu" if args.role == "ibu" else f"demo-{args.role}"
+        print(("Data demo dibuat" if fresh else "Data demo sudah ada") + f" di {settings.database_url}.")
+        print(f"Anda berbicara sebagai {user}. Coba /menu, /anak, /bantuan. Keluar: /keluar atau Ctrl-D.\n")
+        chat = ConsoleChat(build_dispatcher(settings, db), user)
+        await chat.say("/start")
+        await chat.run()
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_run(settings: Settings, _args) -> int:
+    from bot.runner import run_bot
+
+    if not settings.telegram_token:
+        print(
+            "tumbuh: setting TUMBUH_TELEGRAM_TOKEN is required for `tumbuh run` "
+            "(without a token, try `tumbuh demo`)",
+            file=sys.stderr,
+        )
+        return 2
+    return await run_bot(settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

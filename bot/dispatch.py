@@ -1,0 +1,251 @@
+"""The dispatcher: who is this, where are they in a conversation, what do they want.
+
+For each ``Incoming``: take the user's turn (in-process lock, and on PostgreSQL an advisory lock),
+skip an update id seen before, load or create the user and their saved conversation, route to
+``/batal``/``/kembali``, a command, a button, the running conversation or the fallback, save the
+new conversation state and the processed update id in the same transaction, and hand the
+outcome to the adapter while the turn is still held, so one user's replies stay in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import templates
+from bot import conversation
+from bot.context import Context, FlowState
+from bot.core import Incoming, Outcome, Reply, SetCommands
+from bot.locks import KeyedLocks
+from bot.roles import menu_of
+from bot.router import Router
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import ConversationSession, ProcessedUpdate, User, utcnow
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Outcome], Awaitable[None]]
+ChatAction = Callable[[str], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        router: Router,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.router = router
+        self.clock = clock
+        self.locks = KeyedLocks()
+        self.bot_username: str | None = settings.bot_username  # a runtime sets it from getMe
+
+    async def handle(
+        self,
+        incoming: Incoming,
+        deliver: Deliver | None = None,
+        chat_action: ChatAction | None = None,
+    ) -> Outcome:
+        """Handle one input; ``deliver`` sends the outcome while the user's turn is held."""
+        async with self.locks.hold((incoming.platform, incoming.user_id)):
+            outcome = await self._handle(incoming)
+            for reply in outcome.replies:
+                if reply.image_factory is not None and reply.image is None:
+                    if chat_action is not None:
+                        await chat_action("upload_photo")
+                    reply.image = await asyncio.to_thread(reply.image_factory)
+                    reply.image_factory = None
+            if deliver is not None:
+                await deliver(outcome)
+            return outcome
+
+    async def _handle(self, incoming: Incoming) -> Outcome:
+        try:
+            async with self.db.transaction() as session:
+                await self.db.advisory_lock(session, "user", incoming.platform, incoming.user_id)
+                if await self._seen(session, incoming):
+                    return Outcome(duplicate=True)
+                ctx = await self._context(session, incoming)
+                replies = await self._route(ctx)
+                if ctx.forget_user:
+                    ctx.flow = None
+                    await self._save_flow(session, ctx)
+                    await session.delete(ctx.user)
+                else:
+                    await self._save_flow(session, ctx)
+                    self._menu(ctx)
+                self._mark(session, incoming)
+                return Outcome(replies=replies, effects=ctx.effects)
+        except Exception:
+            # Nothing personal in the log: the update id and the traceback of our own code.
+            log.exception("update %s of %s failed", incoming.update_id, incoming.platform)
+            await self._mark_failed(incoming)
+            locale = _locale_of(incoming.language, self.settings.locale)
+            return Outcome(replies=[Reply(templates.render(locale, "errors/internal"))])
+
+    async def _seen(self, session: AsyncSession, incoming: Incoming) -> bool:
+        if incoming.update_id is None:
+            return False
+        found = await session.get(ProcessedUpdate, (incoming.platform, incoming.update_id))
+        return found is not None
+
+    def _mark(self, session: AsyncSession, incoming: Incoming) -> None:
+        if incoming.update_id is not None:
+            session.add(
+                ProcessedUpdate(
+                    platform=incoming.platform, update_id=incoming.update_id, processed_at=self.clock()
+                )
+            )
+
+    async def _mark_failed(self, incoming: Incoming) -> None:
+        """A failing update is not retried forever on redelivery."""
+        if incoming.update_id is None:
+            return
+        try:
+            async with self.db.transaction() as session:
+                if not await self._seen(session, incoming):
+                    self._mark(session, incoming)
+        except Exception:
+            log.exception("could not mark update %s", incoming.update_id)
+
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+        now = self.clock()
+        user = (
+            await session.execute(
+                select(User).where(
+                    User.platform == incoming.platform, User.platform_user_id == incoming.user_id
+                )
+            )
+        ).scalar_one_or_none()
+        guessed = _locale_of(incoming.language, self.settings.locale)
+        if user is None:
+            user = User(
+                platform=incoming.platform,
+                platform_user_id=incoming.user_id,
+                chat_id=incoming.chat_id,
+                locale=guessed,
+                locale_chosen=False,
+                created_at=now,
+            )
+            session.add(user)
+            await session.flush()
+        else:
+            if user.chat_id != incoming.chat_id:
+                user.chat_id = incoming.chat_id
+            if user.blocked_at is not None:
+                user.blocked_at = None  # writing to the bot again unblocks delivery
+            if not user.locale_chosen and incoming.language and user.locale != guessed:
+                user.locale = guessed
+        ctx = Context(incoming, user, session, self.db, self.settings, now,
+                      bot_username=self.bot_username)
+        saved = await session.get(ConversationSession, user.id)
+        if saved is not None:
+            age = now - saved.updated_at
+            if age <= dt.timedelta(hours=self.settings.session_hours):
+                ctx.flow = FlowState(saved.flow, saved.step, dict(saved.data))
+        return ctx
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        incoming = ctx.incoming
+        command = incoming.command
+        payload = incoming.payload
+        if payload is not None and payload.startswith("m:"):
+            command = ("/" + payload[2:].split(":", 1)[0], "")
+            payload = None
+        if command is not None:
+            return await self._command(ctx, *command)
+        if payload is not None:
+            if payload.startswith("f:"):
+                if ctx.flow is not None:
+                    return await conversation.feed(ctx)
+                return [ctx.reply("errors/stale_button")]
+            route = self.router.find_callback(payload)
+            if route is None:
+                return await self._with_question(ctx, [ctx.reply("errors/unknown_button")])
+            if not route.allows(ctx.user.role):
+                return await self._with_question(ctx, [ctx.reply("errors/not_allowed")])
+            return await route.handler(ctx)
+        if ctx.flow is not None:
+            return await conversation.feed(ctx)
+        if ctx.user.role is None:
+            return [ctx.reply("start/how_to_join")]
+        return [ctx.reply("errors/not_understood")]
+
+    async def _command(self, ctx: Context, name: str, _args: str) -> list[Reply]:
+        if name == "/batal":
+            if ctx.flow is None:
+                return [ctx.reply("flow/nothing_to_cancel")]
+            ctx.flow = None
+            return [ctx.reply("flow/cancelled")]
+        if name == "/kembali":
+            return await conversation.back(ctx)
+        route = self.router.find_command(name)
+        if route is None:
+            return await self._with_question(ctx, [ctx.reply("errors/unknown_command", name=name)])
+        if not route.allows(ctx.user.role):
+            key = "errors/not_registered" if ctx.user.role is None else "errors/not_allowed"
+            return await self._with_question(ctx, [ctx.reply(key)])
+        if route.keeps_flow:
+            return await self._with_question(ctx, await route.handler(ctx))
+        ctx.interrupted, ctx.flow = ctx.flow, None
+        return await route.handler(ctx)
+
+    async def _with_question(self, ctx: Context, replies: list[Reply]) -> list[Reply]:
+        """After an aside, remind a user in a conversation of the question still open."""
+        question = await conversation.current_question(ctx) if ctx.flow else None
+        return replies + ([question] if question else [])
+
+    async def _save_flow(self, session: AsyncSession, ctx: Context) -> None:
+        saved = await session.get(ConversationSession, ctx.user.id)
+        if ctx.flow is None:
+            if saved is not None:
+                await session.execute(
+                    delete(ConversationSession).where(ConversationSession.user_id == ctx.user.id)
+                )
+            return
+        if saved is None:
+            session.add(
+                ConversationSession(
+                    user_id=ctx.user.id,
+                    flow=ctx.flow.flow,
+                    step=ctx.flow.step,
+                    data=ctx.flow.data,
+                    updated_at=ctx.now,
+                )
+            )
+        else:
+            saved.flow, saved.step = ctx.flow.flow, ctx.flow.step
+            saved.data = dict(ctx.flow.data)  # a new object, so the JSON column is written
+            saved.updated_at = ctx.now
+
+    def _menu(self, ctx: Context) -> None:
+        """Show the chat the command menu of its role whenever role or language changed."""
+        key = f"{ctx.user.role or '-'}:{ctx.locale}"
+        if ctx.user.menu_shown == key:
+            return
+        ctx.user.menu_shown = key
+        ctx.effects.append(command_menu(ctx.user.role, ctx.locale))
+
+
+def command_menu(role: str | None, locale: str) -> SetCommands:
+    return SetCommands(
+        tuple((name, templates.label(locale, "command", name)) for name in menu_of(role)),
+        locale,
+    )
+
+
+def _locale_of(language: str | None, default: str) -> str:
+    if language and language.lower().startswith("en"):
+        return "en"
+    if language and language.lower().startswith("id"):
+        return "id"
+    return default

@@ -1,0 +1,218 @@
+"""aiogram runtime: long polling, two registered handlers (messages, button presses), no logic.
+
+Mirrors ``bot.platforms.ptb``: each update becomes an ``Incoming``, the outcome goes back with the
+Bot API calls, updates run as concurrent tasks and the dispatcher keeps each user in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram import Dispatcher as AiogramDispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.types import Update as AiogramUpdate
+
+from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
+from bot.dispatch import Dispatcher
+from bot.platforms import common
+from bot.platforms.common import chat_action_after, split_text
+from bot.platforms.telegram_common import (
+    ALLOWED_UPDATES,
+    PLATFORM,
+    caption_fits,
+    keyboard_rows,
+    seconds,
+)
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+HTML = "HTML"
+
+
+def message_incoming(message: Message, update_id: int) -> Incoming | None:
+    user = message.from_user
+    if user is None or message.chat.type != "private":
+        return None
+    contact = None
+    if message.contact is not None:
+        owner = message.contact.user_id
+        contact = Contact(message.contact.phone_number, str(owner) if owner else None)
+    return Incoming(
+        platform=PLATFORM, user_id=str(user.id), chat_id=str(message.chat.id),
+        update_id=update_id, language=user.language_code,
+        text=message.text or message.caption, contact=contact,
+        photo_id=message.photo[-1].file_id if message.photo else None,
+    )
+
+
+def callback_incoming(query: CallbackQuery, update_id: int) -> Incoming | None:
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    if message is not None and message.chat.type != "private":
+        return None
+    return Incoming(
+        platform=PLATFORM, user_id=str(query.from_user.id), chat_id=str(chat_id),
+        update_id=update_id, language=query.from_user.language_code, payload=query.data or "",
+    )
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    rows = keyboard_rows(reply)
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=text, callback_data=data) for text, data in row] for row in rows
+    ])
+
+
+class AiogramSender:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: str, reply: Reply, *, edit_message_id: int | None = None) -> None:
+        try:
+            await self._send(int(chat_id), reply, edit_message_id)
+        except TelegramForbiddenError as error:
+            raise common.Blocked(error.message) from error
+        except TelegramRetryAfter as error:
+            raise common.RetryAfter(seconds(error.retry_after)) from error
+        except (TelegramNetworkError, TelegramServerError) as error:
+            raise common.Transient(str(error)) from error
+
+    async def _send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
+        keyboard = markup(reply)
+        if edit_message_id is not None and reply.image is None and reply.document is None:
+            try:
+                await self.bot.edit_message_text(
+                    text=reply.text, chat_id=chat_id, message_id=edit_message_id,
+                    parse_mode=HTML, reply_markup=keyboard,
+                )
+                return
+            except TelegramBadRequest:
+                pass  # too old to edit, or unchanged: send a new message instead
+        if reply.image is not None:
+            caption = reply.text if caption_fits(reply) else None
+            if reply.text and caption is None:
+                await self._texts(chat_id, reply.text, None)
+            await self.bot.send_photo(
+                chat_id, BufferedInputFile(reply.image, "grafik.png"), caption=caption,
+                parse_mode=HTML, reply_markup=keyboard,
+            )
+        elif reply.document is not None:
+            await self.bot.send_document(
+                chat_id, BufferedInputFile(reply.document, reply.document_name or "dokumen"),
+                caption=reply.text or None, parse_mode=HTML, reply_markup=keyboard,
+            )
+        elif reply.text:
+            await self._texts(chat_id, reply.text, keyboard)
+
+    async def _texts(self, chat_id: int, text: str, keyboard) -> None:
+        parts = split_text(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await self.bot.send_message(chat_id, part, parse_mode=HTML,
+                                        reply_markup=keyboard if last else None)
+
+    async def chat_action(self, chat_id: str, action: str) -> None:
+        await self.bot.send_chat_action(int(chat_id), action)
+
+    async def set_commands(self, chat_id: str, menu: SetCommands) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(command=name, description=text) for name, text in menu.commands],
+            scope=BotCommandScopeChat(chat_id=int(chat_id)),
+        )
+
+
+class AiogramRuntime:
+    def __init__(self, settings: Settings, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.concurrency = settings.concurrency
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url),
+                                 limit=settings.concurrency + 8)
+        self.bot = Bot(settings.telegram_token, session=session)
+        self.router = AiogramDispatcher()
+        self.router.message.register(self._on_message)
+        self.router.callback_query.register(self._on_callback)
+        self.sender = AiogramSender(self.bot)
+        self.username: str | None = None
+        self._polling: asyncio.Task | None = None
+
+    async def _on_message(self, message: Message, event_update: AiogramUpdate) -> None:
+        incoming = message_incoming(message, event_update.update_id)
+        if incoming is not None:
+            await self._handle(incoming, None)
+
+    async def _on_callback(self, query: CallbackQuery, event_update: AiogramUpdate) -> None:
+        try:
+            await query.answer()  # stop the button's spinner at once
+        except TelegramAPIError:
+            log.debug("answerCallbackQuery failed for update %s", event_update.update_id)
+        incoming = callback_incoming(query, event_update.update_id)
+        if incoming is not None:
+            edit_id = query.message.message_id if query.message is not None else None
+            await self._handle(incoming, edit_id)
+
+    async def _handle(self, incoming: Incoming, edit_id: int | None) -> None:
+        async def deliver(outcome: Outcome) -> None:
+            for menu in outcome.effects:
+                try:
+                    await self.sender.set_commands(incoming.chat_id, menu)
+                except TelegramAPIError:
+                    log.warning("setMyCommands failed for update %s", incoming.update_id)
+            for reply in outcome.replies:
+                await self.sender.send(incoming.chat_id, reply,
+                                       edit_message_id=edit_id if reply.edit else None)
+
+        async def action(name: str) -> None:
+            await self.sender.chat_action(incoming.chat_id, name)
+
+        async with chat_action_after(0.5, action):
+            await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+
+    async def start(self) -> None:
+        me = await self.bot.get_me()
+        self.username = me.username
+        self.dispatcher.bot_username = self.username
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        started = asyncio.Event()
+        self.router.startup.register(lambda: started.set())
+        self._polling = asyncio.create_task(self.router.start_polling(
+            self.bot, handle_signals=False, close_bot_session=True, polling_timeout=10,
+            allowed_updates=ALLOWED_UPDATES, tasks_concurrency_limit=self.concurrency,
+        ))
+        waiter = asyncio.create_task(started.wait())
+        await asyncio.wait({self._polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if self._polling.done():
+            waiter.cancel()
+            self._polling.result()  # raise why polling could not start
+
+    async def stop(self) -> None:
+        if self._polling is None:
+            await self.bot.session.close()
+            return
+        if not self._polling.done():
+            await self.router.stop_polling()
+        try:
+            await self._polling
+        finally:
+            self._polling = None

@@ -1,0 +1,191 @@
+"""python-telegram-bot runtime: long polling, one TypeHandler, no logic.
+
+Each update becomes an ``Incoming``; the dispatcher's outcome is sent back with the Bot API
+calls. Updates run concurrently (``concurrent_updates``); the dispatcher keeps each user in order.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
+from bot.dispatch import Dispatcher
+from bot.platforms import common
+from bot.platforms.common import chat_action_after, split_text
+from bot.platforms.telegram_common import (
+    ALLOWED_UPDATES,
+    PLATFORM,
+    caption_fits,
+    keyboard_rows,
+    seconds,
+)
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    base = dict(platform=PLATFORM, user_id=str(user.id), chat_id=str(chat.id),
+                update_id=update.update_id, language=user.language_code)
+    if update.callback_query is not None:
+        return Incoming(**base, payload=update.callback_query.data or "")
+    message = update.message
+    if message is None:
+        return None
+    contact = None
+    if message.contact is not None:
+        owner = message.contact.user_id
+        contact = Contact(message.contact.phone_number, str(owner) if owner else None)
+    return Incoming(
+        **base,
+        text=message.text or message.caption,
+        contact=contact,
+        photo_id=message.photo[-1].file_id if message.photo else None,
+    )
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    rows = keyboard_rows(reply)
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+class PtbSender:
+    def __init__(self, application: Application) -> None:
+        self.bot = application.bot
+
+    async def send(self, chat_id: str, reply: Reply, *, edit_message_id: int | None = None) -> None:
+        try:
+            await self._send(int(chat_id), reply, edit_message_id)
+        except Forbidden as error:
+            raise common.Blocked(str(error)) from error
+        except RetryAfter as error:
+            raise common.RetryAfter(seconds(error.retry_after)) from error
+        except BadRequest:
+            raise
+        except (NetworkError, TelegramError) as error:
+            raise common.Transient(str(error)) from error
+
+    async def _send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
+        keyboard = markup(reply)
+        if edit_message_id is not None and reply.image is None and reply.document is None:
+            try:
+                await self.bot.edit_message_text(
+                    reply.text, chat_id=chat_id, message_id=edit_message_id,
+                    parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                )
+                return
+            except BadRequest:
+                pass  # too old to edit, or unchanged: send a new message instead
+        if reply.image is not None:
+            caption = reply.text if caption_fits(reply) else None
+            if reply.text and caption is None:
+                await self._texts(chat_id, reply.text, None)
+            await self.bot.send_photo(chat_id, reply.image, caption=caption,
+                                      parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        elif reply.document is not None:
+            await self.bot.send_document(chat_id, reply.document, filename=reply.document_name,
+                                         caption=reply.text or None, parse_mode=ParseMode.HTML,
+                                         reply_markup=keyboard)
+        elif reply.text:
+            await self._texts(chat_id, reply.text, keyboard)
+
+    async def _texts(self, chat_id: int, text: str, keyboard) -> None:
+        parts = split_text(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await self.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
+                                        reply_markup=keyboard if last else None)
+
+    async def chat_action(self, chat_id: str, action: str) -> None:
+        await self.bot.send_chat_action(int(chat_id), action)
+
+    async def set_commands(self, chat_id: str, menu: SetCommands) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(name, description) for name, description in menu.commands],
+            scope=BotCommandScopeChat(int(chat_id)),
+        )
+
+
+class PtbRuntime:
+    def __init__(self, settings: Settings, dispatcher: Dispatcher) -> None:
+        api = settings.telegram_api_url
+        self.dispatcher = dispatcher
+        self.application = self._build(settings, api)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.sender = PtbSender(self.application)
+        self.username: str | None = None
+
+    @staticmethod
+    def _build(settings: Settings, api: str) -> Application:
+        return (
+            ApplicationBuilder()
+            .token(settings.telegram_token)
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .concurrent_updates(settings.concurrency)
+            .connection_pool_size(settings.concurrency + 8)
+            .build()
+        )
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        query = update.callback_query
+        if query is not None:
+            # Stop the button's spinner at once; the answer itself comes as a message.
+            try:
+                await query.answer()
+            except TelegramError:
+                log.debug("answerCallbackQuery failed for update %s", update.update_id)
+        edit_id = query.message.message_id if query is not None and query.message else None
+
+        async def deliver(outcome: Outcome) -> None:
+            for menu in outcome.effects:
+                try:
+                    await self.sender.set_commands(incoming.chat_id, menu)
+                except TelegramError:
+                    log.warning("setMyCommands failed for update %s", update.update_id)
+            for reply in outcome.replies:
+                await self.sender.send(incoming.chat_id, reply,
+                                       edit_message_id=edit_id if reply.edit else None)
+
+        async def action(name: str) -> None:
+            await self.sender.chat_action(incoming.chat_id, name)
+
+        async with chat_action_after(0.5, action):
+            await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        self.username = self.application.bot.username
+        self.dispatcher.bot_username = self.username
+        await self.application.start()
+        await self.application.updater.start_polling(
+            poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def stop(self) -> None:
+        if self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()

@@ -1,0 +1,45 @@
+"""What both Telegram adapters share: turning a Reply into the calls' arguments, and the runtime
+interface the runner, delivery and the tests use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from bot.core import Reply, SetCommands
+from bot.platforms.common import CAPTION_LIMIT
+
+PLATFORM = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+class Sender(Protocol):
+    """Sends to one chat; raises ``bot.platforms.common`` errors (Blocked, RetryAfter, ...)."""
+
+    async def send(self, chat_id: str, reply: Reply, *, edit_message_id: int | None = None) -> None: ...
+
+    async def chat_action(self, chat_id: str, action: str) -> None: ...
+
+    async def set_commands(self, chat_id: str, menu: SetCommands) -> None: ...
+
+
+class Runtime(Protocol):
+    sender: Sender
+    username: str | None
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def keyboard_rows(reply: Reply) -> list[list[tuple[str, str]]]:
+    return [[(b.text, b.payload) for b in row] for row in reply.buttons]
+
+
+def caption_fits(reply: Reply) -> bool:
+    """A short text travels as the photo's caption; a long one as its own message first."""
+    return bool(reply.text) and len(reply.text) <= CAPTION_LIMIT
+
+
+def seconds(value: int | float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -1,0 +1,28 @@
+"""The commands each role sees in its menu (roles themselves: ``storage.roles``).
+
+The lists are the single source for both the platform's command menu (setMyCommands) and
+``/menu``'s buttons.
+"""
+
+from __future__ import annotations
+
+from storage.roles import ADMIN, BIDAN, KADER, KELUARGA, KOORDINATOR, PESERTA, TPK
+
+# Roles a koordinator may invite into their area (admins only by an admin on the command line).
+INVITABLE_BY_KOORDINATOR = (KOORDINATOR, BIDAN, TPK, KADER, PESERTA)
+
+_COMMON = ("bantuan", "bahasa", "batal")
+MENUS: dict[str | None, tuple[str, ...]] = {
+    None: ("start", "bantuan", "bahasa"),
+    ADMIN: ("menu", "anak", "undang", *_COMMON),
+    KOORDINATOR: ("menu", "anak", "undang", *_COMMON),
+    BIDAN: ("menu", "anak", *_COMMON),
+    TPK: ("menu", "anak", *_COMMON),
+    KADER: ("menu", "anak", *_COMMON),
+    KELUARGA: ("menu", "anak", *_COMMON),
+    PESERTA: ("menu", *_COMMON),
+}
+
+
+def menu_of(role: str | None) -> tuple[str, ...]:
+    return MENUS.get(role, MENUS[None])

@@ -1,0 +1,142 @@
+"""Random text and random button payloads, at every step of every conversation, never raise and
+always get an answer (and never the internal-error answer)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import shutil
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import build_dispatcher, router
+from bot.conversation import FLOWS
+from bot.core import Contact, Incoming
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import User
+from tests.helpers import build_world
+
+NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+
+# How to reach each step of each flow: (who, the input that starts it, good answers in order).
+# A new flow must be added here, or the completeness check below fails.
+PATHS = {
+    "gabung": ("stranger", "/start {join_a}", []),
+    "undang": ("koor_malingping", "/undang", ["Bidan desa", "36.02.01.2001"]),
+}
+STAFF = {"koor_malingping": "koordinator", "kader_a": "kader", "ibu_a1": "keluarga"}
+
+payloads = st.one_of(
+    st.text(max_size=64),
+    st.builds(lambda f, s, v: f"f:{f}:{s}:{v}", st.sampled_from([*FLOWS, "x"]),
+              st.integers(-2, 5), st.text(max_size=20)),
+    st.builds(lambda p, v: f"{p}{v}", st.sampled_from(["c:", "cp:", "m:", "lang:", "f:"]),
+              st.text(max_size=20)),
+)
+inputs = st.lists(
+    st.one_of(
+        st.tuples(st.just("text"), st.text(max_size=200)),
+        st.tuples(st.just("text"), st.sampled_from(
+            ["/start", "/batal", "/kembali", "/menu", "/bantuan", "/anak", "/undang", "/start ",
+             "/start x y", "7,5", "7½", "-1", "١٢", "/"])),
+        st.tuples(st.just("payload"), payloads),
+        st.tuples(st.just("contact"), st.text(max_size=20)),
+        st.tuples(st.just("photo"), st.text(min_size=1, max_size=10)),
+    ),
+    min_size=1, max_size=4,
+)
+
+
+def test_every_flow_has_a_path():
+    router()  # importing the conversations registers them
+    assert set(PATHS) == set(FLOWS)
+    for name, (_, _, answers) in PATHS.items():
+        assert len(answers) >= len(FLOWS[name].steps) - 1
+
+
+def test_random_input_never_crashes(sqlite_template, tmp_path):
+    path = tmp_path / "fuzz.db"
+    shutil.copy(sqlite_template, path)
+    loop = asyncio.new_event_loop()
+    db = Database(f"sqlite:///{path}")
+    cfg = Settings(database_url=db.url, _env_file=None)
+    dispatcher = build_dispatcher(cfg, db, clock=lambda: NOW)
+    world = loop.run_until_complete(_world(db))
+    counter = itertools.count()
+    update_ids = itertools.count(1)
+    router()
+
+    async def send(user: str, kind: str, value: str) -> None:
+        values = {"text": None}
+        if kind == "text":
+            values["text"] = value
+        elif kind == "payload":
+            values["payload"] = value
+        elif kind == "contact":
+            values["contact"] = Contact(value or "0")
+        else:
+            values["photo_id"] = value
+        outcome = await dispatcher.handle(Incoming(
+            platform="test", user_id=user, chat_id=user, update_id=next(update_ids), **values))
+        assert outcome.replies, (kind, value)
+        for reply in outcome.replies:
+            assert reply.text or reply.image, (kind, value)
+            assert "terjadi gangguan" not in reply.text, (kind, value)
+
+    async def drive(flow: str, step: int, steps: list[tuple[str, str]]) -> None:
+        who, opener, answers = PATHS[flow]
+        user = f"{who}-{next(counter)}"
+        await _clone_user(db, who, user)
+        await send(user, "text", opener.format(join_a=world.join_a))
+        for answer in answers[:step]:
+            await send(user, "text", answer)
+        for kind, value in steps:
+            await send(user, kind, value)
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(sorted(PATHS)), st.integers(0, 3), inputs)
+    def check(flow, step, steps):
+        step = min(step, len(FLOWS[flow].steps) - 1)
+        loop.run_until_complete(drive(flow, step, steps))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(["stranger", *STAFF]), inputs)
+    def check_outside_flows(who, steps):
+        async def go():
+            user = f"{who}-{next(counter)}"
+            await _clone_user(db, who, user)
+            for kind, value in steps:
+                await send(user, kind, value)
+
+        loop.run_until_complete(go())
+
+    try:
+        check()
+        check_outside_flows()
+    finally:
+        loop.run_until_complete(db.dispose())
+        loop.close()
+
+
+async def _world(db):
+    async with db.transaction() as session:
+        return await build_world(session, NOW)
+
+
+async def _clone_user(db: Database, template: str, new_id: str) -> None:
+    """A fresh user with the template user's role and place (strangers have none)."""
+    if template == "stranger":
+        return
+    from sqlalchemy import select
+
+    async with db.transaction() as session:
+        source = await session.scalar(select(User).where(User.platform_user_id == template))
+        session.add(User(
+            platform="test", platform_user_id=new_id, chat_id=new_id, role=source.role,
+            area_code=source.area_code, posyandu_id=source.posyandu_id, locale="id",
+            locale_chosen=False, consent_version=source.consent_version,
+            consent_at=source.consent_at, created_at=NOW,
+        ))

@@ -1,0 +1,44 @@
+"""Every text is a template in both locales, and values are HTML-escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import templates
+
+ROOT = Path(templates.__file__).parent
+
+
+def names(locale: str) -> set[str]:
+    return {str(p.relative_to(ROOT / locale)) for p in (ROOT / locale).rglob("*.j2")}
+
+
+def test_both_locales_have_the_same_templates():
+    assert names("id") == names("en")
+
+
+def test_child_named_like_a_tag_is_shown_not_obeyed():
+    child = SimpleNamespace(name="<b>Ani</b> & co", sex="P", birth_date=dt.date(2025, 1, 2),
+                            mother_name="<i>x</i>")
+    text = templates.render("id", "children/view", child=child, months=3, user=None)
+    assert "&lt;b&gt;Ani&lt;/b&gt; &amp; co" in text and "<i>x</i>" not in text
+    assert text.startswith("<b>")  # the template's own markup stays
+
+
+def test_labels_are_plain_text():
+    assert templates.label("id", "role", "kader") == "Kader posyandu"
+    assert templates.label("en", "command", "anak") == "Children"
+    assert templates.label("id", "place_area", "kecamatan", "A & B") == "Kecamatan A & B"
+
+
+def test_decimal_comma_filter():
+    env_id, env_en = templates.environment("id"), templates.environment("en")
+    assert env_id.from_string("{{ 12.345 | num(2) }}").render() == "12,35"
+    assert env_id.from_string("{{ 8.5 | num }}").render() == "8,5"
+    assert env_en.from_string("{{ 8.5 | num }}").render() == "8.5"
+
+
+def test_unknown_locale_falls_back_to_indonesian():
+    assert templates.render("fr", "flow/cancelled").startswith("Dibatalkan")
