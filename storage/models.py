@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -202,3 +203,66 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Measurement(Base):
+    """One weighing/measuring of a child, with the WHO results computed when it was stored.
+
+    ``posyandu_id`` and ``desa_code`` are copied from the child so area reports filter and group
+    measurements without joins over the whole registry.
+    """
+
+    __tablename__ = "measurements"
+    __table_args__ = (
+        Index("ix_measurements_child_date", "child_id", "measured_on"),
+        Index("ix_measurements_desa_date", "desa_code", "measured_on"),
+        Index("ix_measurements_posyandu_date", "posyandu_id", "measured_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    posyandu_id: Mapped[int] = mapped_column(ForeignKey("posyandu.id"))
+    desa_code: Mapped[str] = mapped_column(String(16))
+    measured_on: Mapped[dt.date] = mapped_column(Date)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    lenhei_cm: Mapped[float | None] = mapped_column(Float)
+    position: Mapped[str | None] = mapped_column(String(1))  # "l" lying (PB), "h" standing (TB)
+    armc_cm: Mapped[float | None] = mapped_column(Float)
+    headc_cm: Mapped[float | None] = mapped_column(Float)
+    oedema: Mapped[bool] = mapped_column(Boolean, default=False)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Computed (growth.assess_child) and stored beside the inputs.
+    age_days: Mapped[int] = mapped_column(Integer)
+    clenhei: Mapped[float | None] = mapped_column(Float)
+    zlen: Mapped[float | None] = mapped_column(Float)
+    zwei: Mapped[float | None] = mapped_column(Float)
+    zwfl: Mapped[float | None] = mapped_column(Float)
+    zbmi: Mapped[float | None] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # any WHO implausibility flag
+    cat_lhfa: Mapped[str | None] = mapped_column(String(32))
+    cat_wfa: Mapped[str | None] = mapped_column(String(32))
+    cat_wflh: Mapped[str | None] = mapped_column(String(32))
+    gain: Mapped[str | None] = mapped_column(String(1))  # N, T, O, B (Buku KIA)
+    two_t: Mapped[bool] = mapped_column(Boolean, default=False)
+    bgm: Mapped[bool] = mapped_column(Boolean, default=False)
+    stunted: Mapped[bool] = mapped_column(Boolean, default=False)
+    wasted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FollowUp(Base):
+    """A child who needs attention: a referral to the bidan and a re-check by the kader."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_posyandu_open", "posyandu_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    posyandu_id: Mapped[int] = mapped_column(ForeignKey("posyandu.id"))
+    measurement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("measurements.id", ondelete="SET NULL")
+    )
+    reasons: Mapped[str] = mapped_column(String(64))  # comma-separated: stunting,wasting,bgm,2t,t
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recheck_on: Mapped[dt.date] = mapped_column(Date)  # local date the kader re-checks
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
