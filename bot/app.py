@@ -12,10 +12,14 @@ def build_router() -> Router:
     # Importing the conversations registers their flows.
     from bot.conversations import invite as _invite  # noqa: F401
     from bot.conversations import join_family as _join  # noqa: F401
-    from bot.handlers import children, help, invite, start
+    from bot.conversations import jumat_aksi as _aksi  # noqa: F401
+    from bot.conversations import posyandu_schedule as _jadwal  # noqa: F401
+    from bot.handlers import children, help, invite, jumat, measure, schedule, start
 
     root = Router("root")
     root.include(start.router, help.router, children.router, invite.router)
+    root.include(measure.router)
+    root.include(jumat.router, schedule.router)
     return root
 
 

@@ -84,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     place.add_argument("--area")
     invite.set_defaults(func=cmd_invite)
 
+    deliver = sub.add_parser("deliver", help="send the outbox (delivery alone, without the bot)")
+    deliver.set_defaults(func=cmd_deliver)
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jobs_sub = jobs.add_subparsers(metavar="ACTION")
+    jobs_list = jobs_sub.add_parser("list", help="every job with its next run in local time")
+    jobs_list.set_defaults(func=cmd_jobs_list)
+    jobs_run = jobs_sub.add_parser("run", help="run one job now, as if it were --at")
+    jobs_run.add_argument("name")
+    jobs_run.add_argument("--at", type=_moment, help="ISO date-time, e.g. 2026-12-09T16:00+07:00")
+    jobs_run.set_defaults(func=cmd_jobs_run)
+
     sub.add_parser("zscore", help="WHO z-scores for a CSV (see `tumbuh zscore --help`)")
     return parser
 
@@ -94,6 +106,16 @@ def _time(value: str) -> dt.time:
         return dt.time(int(hours), int(minutes))
     except ValueError:
         raise argparse.ArgumentTypeError("use HH:MM, e.g. 08:00") from None
+
+
+def _moment(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use ISO 8601, e.g. 2026-12-09T16:00+07:00") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the offset too, e.g. +07:00 (WIB) or Z (UTC)")
+    return moment
 
 
 async def open_database(settings: Settings, *, upgrade_sqlite: bool = True) -> Database:
@@ -209,6 +231,62 @@ async def cmd_demo(settings: Settings, args) -> int:
         await chat.run()
     finally:
         await db.dispose()
+    return 0
+
+
+async def cmd_deliver(settings: Settings, _args) -> int:
+    import signal
+
+    from bot.delivery import Delivery, open_sender
+
+    if not settings.telegram_token:
+        print("tumbuh: setting TUMBUH_TELEGRAM_TOKEN is required for `tumbuh deliver`",
+              file=sys.stderr)
+        return 2
+    db = await open_database(settings)
+    try:
+        async with open_sender(settings) as sender:
+            delivery = Delivery(db, sender, rate=settings.telegram_rate)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, delivery.stop)
+            log.info("delivering the outbox at %s messages/s", settings.telegram_rate)
+            await delivery.run()
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_jobs_list(settings: Settings, _args) -> int:
+    from zoneinfo import ZoneInfo
+
+    from scheduler.jobs import JOBS, last_run
+
+    db = await open_database(settings)
+    try:
+        for name, job in JOBS.items():
+            upcoming = job.next_run(dt.datetime.now(dt.UTC))
+            previous = await last_run(db, name)
+            when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"
+            ran = f"{previous.astimezone(ZoneInfo(job.zone)):%Y-%m-%d %H:%M}" if previous else "-"
+            print(f"{name:<24} next {when:<22} last for {ran:<16} {job.description}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_jobs_run(settings: Settings, args) -> int:
+    from scheduler.jobs import JOBS, run_job
+
+    if args.name not in JOBS:
+        print(f"tumbuh: no job {args.name!r}; see `tumbuh jobs list`", file=sys.stderr)
+        return 2
+    db = await open_database(settings)
+    try:
+        count = await run_job(db, args.name, args.at)
+    finally:
+        await db.dispose()
+    print(f"{args.name}: {count} messages queued")
     return 0
 
 

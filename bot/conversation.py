@@ -31,6 +31,15 @@ class Invalid(Exception):
         self.values = values
 
 
+class Goto(Exception):
+    """Raised by a parser to continue at another step (e.g. "edit the weight" at a confirmation,
+    or the same step again after a toggle). ``data`` changes made before raising are kept."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str | None
@@ -152,6 +161,14 @@ async def feed(ctx: Context) -> list[Reply]:
         value = await _maybe_await(step.parse(ctx, answer, state.data))
     except Invalid as reason:
         return [ctx.reply(f"errors/{reason.template}", **reason.values), await ask(ctx, flow)]
+    except Goto as jump:
+        target = flow.index[jump.step]
+        if target != state.step:
+            state.data[PATH].append(state.step)
+        for later in flow.steps[target:]:
+            state.data.pop(later.name, None)
+        state.step = target
+        return [await ask(ctx, flow)]
     state.data[step.name] = value
     state.data[PATH].append(state.step)
     return await _advance(ctx, flow)

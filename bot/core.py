@@ -36,9 +36,10 @@ class Incoming:
         """("/start", "ABC") for "/start ABC"; also strips a "@botname" suffix."""
         if not self.text or not self.text.startswith("/"):
             return None
-        head, _, rest = self.text.strip().partition(" ")
+        # Split on any white space: "/ukur\nSiti 8,2 72,5\n..." is a command with lines after it.
+        head, *rest = self.text.strip().split(maxsplit=1)
         name = head.split("@", 1)[0].lower()
-        return name, rest.strip()
+        return name, rest[0].strip() if rest else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,14 @@ outcome to the adapter while the turn is still held, so one user's replies stay 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import templates
@@ -30,6 +33,7 @@ from storage.models import ConversationSession, ProcessedUpdate, User, utcnow
 
 log = logging.getLogger(__name__)
 
+TYPING_AFTER = 0.5  # seconds before "typing" is shown
 Deliver = Callable[[Outcome], Awaitable[None]]
 ChatAction = Callable[[str], Awaitable[None]]
 
@@ -55,15 +59,20 @@ class Dispatcher:
         deliver: Deliver | None = None,
         chat_action: ChatAction | None = None,
     ) -> Outcome:
-        """Handle one input; ``deliver`` sends the outcome while the user's turn is held."""
+        """Handle one input; ``deliver`` sends the outcome while the user's turn is held.
+
+        ``chat_action`` shows "typing" when the answer takes more than a moment once it is this
+        user's turn (not while waiting for it), and "upload_photo" while a chart is drawn.
+        """
         async with self.locks.hold((incoming.platform, incoming.user_id)):
-            outcome = await self._handle(incoming)
-            for reply in outcome.replies:
-                if reply.image_factory is not None and reply.image is None:
-                    if chat_action is not None:
-                        await chat_action("upload_photo")
-                    reply.image = await asyncio.to_thread(reply.image_factory)
-                    reply.image_factory = None
+            async with chat_action_after(TYPING_AFTER, chat_action):
+                outcome = await self._handle(incoming)
+                for reply in outcome.replies:
+                    if reply.image_factory is not None and reply.image is None:
+                        if chat_action is not None:
+                            await chat_action("upload_photo")
+                        reply.image = await asyncio.to_thread(reply.image_factory)
+                        reply.image_factory = None
             if deliver is not None:
                 await deliver(outcome)
             return outcome
@@ -72,18 +81,17 @@ class Dispatcher:
         try:
             async with self.db.transaction() as session:
                 await self.db.advisory_lock(session, "user", incoming.platform, incoming.user_id)
-                if await self._seen(session, incoming):
+                if not await self._claim(session, incoming):
                     return Outcome(duplicate=True)
-                ctx = await self._context(session, incoming)
+                ctx, saved = await self._context(session, incoming)
                 replies = await self._route(ctx)
                 if ctx.forget_user:
                     ctx.flow = None
-                    await self._save_flow(session, ctx)
+                    await self._save_flow(session, ctx, saved)
                     await session.delete(ctx.user)
                 else:
-                    await self._save_flow(session, ctx)
+                    await self._save_flow(session, ctx, saved)
                     self._menu(ctx)
-                self._mark(session, incoming)
                 return Outcome(replies=replies, effects=ctx.effects)
         except Exception:
             # Nothing personal in the log: the update id and the traceback of our own code.
@@ -92,32 +100,31 @@ class Dispatcher:
             locale = _locale_of(incoming.language, self.settings.locale)
             return Outcome(replies=[Reply(templates.render(locale, "errors/internal"))])
 
-    async def _seen(self, session: AsyncSession, incoming: Incoming) -> bool:
+    async def _claim(self, session: AsyncSession, incoming: Incoming) -> bool:
+        """Record the update id; False when it was handled before. Part of the transaction, so
+        an update whose handling fails is not marked (``_mark_failed`` does that apart)."""
         if incoming.update_id is None:
-            return False
-        found = await session.get(ProcessedUpdate, (incoming.platform, incoming.update_id))
-        return found is not None
-
-    def _mark(self, session: AsyncSession, incoming: Incoming) -> None:
-        if incoming.update_id is not None:
-            session.add(
-                ProcessedUpdate(
-                    platform=incoming.platform, update_id=incoming.update_id, processed_at=self.clock()
-                )
-            )
+            return True
+        insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
+        result = await session.execute(
+            insert(ProcessedUpdate)
+            .values(platform=incoming.platform, update_id=incoming.update_id,
+                    processed_at=self.clock())
+            .on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)
 
     async def _mark_failed(self, incoming: Incoming) -> None:
         """A failing update is not retried forever on redelivery."""
-        if incoming.update_id is None:
-            return
         try:
             async with self.db.transaction() as session:
-                if not await self._seen(session, incoming):
-                    self._mark(session, incoming)
+                await self._claim(session, incoming)
         except Exception:
             log.exception("could not mark update %s", incoming.update_id)
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+    async def _context(
+        self, session: AsyncSession, incoming: Incoming
+    ) -> tuple[Context, ConversationSession | None]:
         now = self.clock()
         user = (
             await session.execute(
@@ -152,7 +159,7 @@ class Dispatcher:
             age = now - saved.updated_at
             if age <= dt.timedelta(hours=self.settings.session_hours):
                 ctx.flow = FlowState(saved.flow, saved.step, dict(saved.data))
-        return ctx
+        return ctx, saved
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
@@ -204,8 +211,9 @@ class Dispatcher:
         question = await conversation.current_question(ctx) if ctx.flow else None
         return replies + ([question] if question else [])
 
-    async def _save_flow(self, session: AsyncSession, ctx: Context) -> None:
-        saved = await session.get(ConversationSession, ctx.user.id)
+    async def _save_flow(
+        self, session: AsyncSession, ctx: Context, saved: ConversationSession | None
+    ) -> None:
         if ctx.flow is None:
             if saved is not None:
                 await session.execute(
@@ -234,6 +242,25 @@ class Dispatcher:
             return
         ctx.user.menu_shown = key
         ctx.effects.append(command_menu(ctx.user.role, ctx.locale))
+
+
+@contextlib.asynccontextmanager
+async def chat_action_after(delay: float, send: Callable[[str], Awaitable[None]] | None):
+    """Show "typing" only when the answer takes longer than a moment."""
+    if send is None:
+        yield
+        return
+
+    async def later() -> None:
+        await asyncio.sleep(delay)
+        with contextlib.suppress(Exception):
+            await send("typing")
+
+    task = asyncio.create_task(later())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 def command_menu(role: str | None, locale: str) -> SetCommands:

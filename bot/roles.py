@@ -14,13 +14,13 @@ INVITABLE_BY_KOORDINATOR = (KOORDINATOR, BIDAN, TPK, KADER, PESERTA)
 _COMMON = ("bantuan", "bahasa", "batal")
 MENUS: dict[str | None, tuple[str, ...]] = {
     None: ("start", "bantuan", "bahasa"),
-    ADMIN: ("menu", "anak", "undang", *_COMMON),
-    KOORDINATOR: ("menu", "anak", "undang", *_COMMON),
+    ADMIN: ("menu", "anak", "undang", "jadwal", *_COMMON),
+    KOORDINATOR: ("menu", "anak", "undang", "jadwal", "aksi", *_COMMON),
     BIDAN: ("menu", "anak", *_COMMON),
     TPK: ("menu", "anak", *_COMMON),
-    KADER: ("menu", "anak", *_COMMON),
+    KADER: ("menu", "ukur", "anak", "anak_baru", "rekap", "ralat", *_COMMON),
     KELUARGA: ("menu", "anak", *_COMMON),
-    PESERTA: ("menu", *_COMMON),
+    PESERTA: ("menu", "aksi", *_COMMON),
 }
 
 

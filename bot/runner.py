@@ -41,7 +41,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
     dispatcher = build_dispatcher(settings, db)
     runtime = make_runtime(settings, dispatcher)
     scheduler = Scheduler(db)
-    delivery = Delivery(db, runtime.sender)
+    delivery = Delivery(db, runtime.sender, rate=settings.telegram_rate)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

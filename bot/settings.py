@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     concurrency: int = Field(32, ge=1, le=256)
     telegram_rate: float = Field(25.0, gt=0, le=1000)
+    # Days from a worrying measurement to the kader's re-check reminder (FollowUp.recheck_on).
+    followup_days: int = Field(30, ge=1, le=365)
+    # Growth charts with measurement results; off sends the text alone (slow connections).
+    charts: bool = True
     invite_days: int = Field(14, ge=1, le=365)
     session_hours: int = Field(24, ge=1, le=24 * 30)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

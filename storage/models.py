@@ -152,6 +152,10 @@ class Child(Base):
     parent_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    has_kia: Mapped[bool] = mapped_column(Boolean, default=True)  # has a Buku KIA / KMS (SKDN K)
+    # The family's Telegram user id from a contact the kader shared: when that user joins the
+    # posyandu, the child is linked to them. Only the id is kept, not the phone number.
+    family_platform_user_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -266,3 +270,7 @@ class FollowUp(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     recheck_on: Mapped[dt.date] = mapped_column(Date)  # local date the kader re-checks
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+from storage import outbox as _outbox  # noqa: E402,F401
+from storage import schedule as _schedule  # noqa: E402,F401

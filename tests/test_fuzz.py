@@ -10,22 +10,31 @@ import shutil
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bot.app import build_dispatcher, router
 from bot.conversation import FLOWS
 from bot.core import Contact, Incoming
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import User
+from storage.models import Child, Measurement, User
 from tests.helpers import build_world
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 
 # How to reach each step of each flow: (who, the input that starts it, good answers in order).
 # A new flow must be added here, or the completeness check below fails.
+# {child} and {measurement} are a fresh child of the kader's posyandu and its last weighing,
+# entered by that kader 35 days before NOW.
 PATHS = {
     "gabung": ("stranger", "/start {join_a}", []),
     "undang": ("koor_malingping", "/undang", ["Bidan desa", "36.02.01.2001"]),
+    "ukur": ("kader_a", "/ukur", ["{child}", "today", "12,5", "88", "skip", "save"]),
+    "anak_baru": ("kader_a", "/anak_baru",
+                  ["Nama Baru", "L", "1/1/2025", "Ibu Baru", "y", "skip", "skip"]),
+    "ralat": ("kader_a", "/ralat", ["{measurement}", "fix", "12,5", "88", "y"]),
+    "aksi": ("koor_malingping", "/aksi", ["pmt", "Membagikan telur untuk balita", "skip"]),
+    "jadwal": ("koor_malingping", "/jadwal", ["1", "2026-12-10", "move", "12/12", "08:00"]),
 }
 STAFF = {"koor_malingping": "koordinator", "kader_a": "kader", "ibu_a1": "keluarga"}
 
@@ -41,7 +50,7 @@ inputs = st.lists(
         st.tuples(st.just("text"), st.text(max_size=200)),
         st.tuples(st.just("text"), st.sampled_from(
             ["/start", "/batal", "/kembali", "/menu", "/bantuan", "/anak", "/undang", "/start ",
-             "/start x y", "7,5", "7½", "-1", "١٢", "/"])),
+             "/aksi", "/jadwal", "/start x y", "7,5", "7½", "-1", "١٢", "/"])),
         st.tuples(st.just("payload"), payloads),
         st.tuples(st.just("contact"), st.text(max_size=20)),
         st.tuples(st.just("photo"), st.text(min_size=1, max_size=10)),
@@ -89,10 +98,10 @@ def test_random_input_never_crashes(sqlite_template, tmp_path):
     async def drive(flow: str, step: int, steps: list[tuple[str, str]]) -> None:
         who, opener, answers = PATHS[flow]
         user = f"{who}-{next(counter)}"
-        await _clone_user(db, who, user)
-        await send(user, "text", opener.format(join_a=world.join_a))
+        names = await _clone_user(db, who, user, world)
+        await send(user, "text", opener.format(**names))
         for answer in answers[:step]:
-            await send(user, "text", answer)
+            await send(user, "text", answer.format(**names))
         for kind, value in steps:
             await send(user, kind, value)
 
@@ -107,7 +116,7 @@ def test_random_input_never_crashes(sqlite_template, tmp_path):
     def check_outside_flows(who, steps):
         async def go():
             user = f"{who}-{next(counter)}"
-            await _clone_user(db, who, user)
+            await _clone_user(db, who, user, world)
             for kind, value in steps:
                 await send(user, kind, value)
 
@@ -126,17 +135,35 @@ async def _world(db):
         return await build_world(session, NOW)
 
 
-async def _clone_user(db: Database, template: str, new_id: str) -> None:
-    """A fresh user with the template user's role and place (strangers have none)."""
+async def _clone_user(db: Database, template: str, new_id: str, world) -> dict:
+    """A fresh user with the template user's role and place (strangers have none); a kader
+    also gets a fresh child with one weighing they entered. Returns the names for PATHS."""
+    names = {"join_a": world.join_a}
     if template == "stranger":
-        return
-    from sqlalchemy import select
-
+        return names
     async with db.transaction() as session:
         source = await session.scalar(select(User).where(User.platform_user_id == template))
-        session.add(User(
+        user = User(
             platform="test", platform_user_id=new_id, chat_id=new_id, role=source.role,
             area_code=source.area_code, posyandu_id=source.posyandu_id, locale="id",
             locale_chosen=False, consent_version=source.consent_version,
             consent_at=source.consent_at, created_at=NOW,
-        ))
+        )
+        session.add(user)
+        await session.flush()
+        if source.role == "kader":
+            child = Child(posyandu_id=source.posyandu_id, name=f"Fuzz {new_id}", sex="L",
+                          birth_date=dt.date(2024, 5, 1), created_at=NOW)
+            session.add(child)
+            await session.flush()
+            measured = (NOW - dt.timedelta(days=35)).date()
+            measurement = Measurement(
+                child_id=child.id, posyandu_id=child.posyandu_id, desa_code="36.02.01.2001",
+                measured_on=measured, weight_kg=12.0, lenhei_cm=87.0, position="h",
+                entered_by=user.id, entered_at=NOW, age_days=(measured - child.birth_date).days,
+                clenhei=87.0, gain="B",
+            )
+            session.add(measurement)
+            await session.flush()
+            names.update(child=child.name, measurement=measurement.id)
+    return names

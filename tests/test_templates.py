@@ -22,7 +22,8 @@ def test_both_locales_have_the_same_templates():
 def test_child_named_like_a_tag_is_shown_not_obeyed():
     child = SimpleNamespace(name="<b>Ani</b> & co", sex="P", birth_date=dt.date(2025, 1, 2),
                             mother_name="<i>x</i>")
-    text = templates.render("id", "children/view", child=child, months=3, user=None)
+    text = templates.render("id", "children/view", child=child, months=3, user=None, latest=None,
+                            history=[], label=None)
     assert "&lt;b&gt;Ani&lt;/b&gt; &amp; co" in text and "<i>x</i>" not in text
     assert text.startswith("<b>")  # the template's own markup stays
 

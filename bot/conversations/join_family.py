@@ -11,10 +11,13 @@ Nothing about the person or their children is stored before they accept; what th
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from bot.context import Context
 from bot.conversation import Flow, Step, register
 from bot.core import Reply
 from bot.parsing import choice_of
+from storage.models import Child
 from storage.roles import KELUARGA
 
 CONSENT_VERSION = "2026-11-v1"  # bump with every change of templates/*/consent/ask.j2
@@ -33,7 +36,14 @@ async def finish(ctx: Context, data: dict) -> list[Reply]:
     user.role, user.posyandu_id, user.area_code = KELUARGA, data["posyandu_id"], None
     user.consent_version, user.consent_at = CONSENT_VERSION, ctx.now
     await ctx.audit("consent", "user", user.id, detail=CONSENT_VERSION)
-    return [ctx.reply("consent/accepted", posyandu=data["posyandu"])]
+    # Children whose kader shared this family's contact are theirs from now on.
+    linked = await ctx.session.execute(
+        update(Child)
+        .where(Child.posyandu_id == user.posyandu_id, Child.parent_user_id.is_(None),
+               Child.family_platform_user_id == user.platform_user_id)
+        .values(parent_user_id=user.id)
+    )
+    return [ctx.reply("consent/accepted", posyandu=data["posyandu"], linked=linked.rowcount or 0)]
 
 
 FLOW = register(

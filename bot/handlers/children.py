@@ -6,16 +6,17 @@ posyandu's, bidan/TPK/koordinator their area's) and is written to the audit log.
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import func, select
 
 from bot.context import Context
 from bot.core import Button, Reply
+from bot.measuring import chart_factory, local_today
 from bot.router import Router
+from growth.age import completed_months
+from growth.categories import categorize
 from storage.access import children_query, get_child
-from storage.models import Area, Child, Posyandu
+from storage.measurements import history
+from storage.models import Child
 from storage.roles import KELUARGA, STAFF
 
 router = Router("children")
@@ -25,25 +26,29 @@ READERS = (*STAFF, KELUARGA)
 
 @router.command("anak", roles=READERS)
 async def children_command(ctx: Context) -> list[Reply]:
-    return [await children_page(ctx, 0)]
+    _, search = ctx.incoming.command
+    return [await children_page(ctx, 0, search.strip())]
 
 
 @router.callback("cp:", roles=READERS)
 async def children_page_pressed(ctx: Context) -> list[Reply]:
+    page_text, _, search = ctx.incoming.payload[3:].partition(":")
     try:
-        page = max(0, int(ctx.incoming.payload[3:]))
+        page = max(0, int(page_text))
     except ValueError:
         return [ctx.reply("errors/unknown_button")]
-    reply = await children_page(ctx, page)
+    reply = await children_page(ctx, page, search)
     reply.edit = True
     return [reply]
 
 
-async def children_page(ctx: Context, page: int) -> Reply:
+async def children_page(ctx: Context, page: int, search: str = "") -> Reply:
     query = children_query(ctx.scope)
+    if search:
+        query = query.where(func.lower(Child.name).contains(search.lower(), autoescape=True))
     total = await ctx.session.scalar(select(func.count()).select_from(query.subquery()))
     if not total:
-        return ctx.reply("children/none")
+        return ctx.reply("children/none", search=search)
     pages = (total + PAGE - 1) // PAGE
     page = min(page, pages - 1)
     rows = await ctx.session.execute(
@@ -53,12 +58,20 @@ async def children_page(ctx: Context, page: int) -> Reply:
     buttons = [[Button(name, f"c:{child_id}")] for child_id, name in rows]
     nav = []
     if page > 0:
-        nav.append(Button("«", f"cp:{page - 1}"))
+        nav.append(Button("«", _page_payload(page - 1, search)))
     if page < pages - 1:
-        nav.append(Button("»", f"cp:{page + 1}"))
+        nav.append(Button("»", _page_payload(page + 1, search)))
     if nav:
         buttons.append(nav)
     return ctx.reply("children/list", buttons=buttons, total=total, page=page + 1, pages=pages)
+
+
+def _page_payload(page: int, search: str) -> str:
+    payload = f"cp:{page}:{search}"
+    while len(payload.encode()) > 64:  # Telegram's limit: shorten the search, not the page
+        search = search[:-1]
+        payload = f"cp:{page}:{search}"
+    return payload
 
 
 @router.callback("c:", roles=READERS)
@@ -73,20 +86,18 @@ async def child_pressed(ctx: Context) -> list[Reply]:
         return [ctx.reply("children/not_found")]
     await ctx.audit("read", "child", child.id)
     today = await local_today(ctx, child.posyandu_id)
-    return [ctx.reply("children/view", child=child, months=completed_months(child.birth_date, today))]
-
-
-async def local_today(ctx: Context, posyandu_id: int) -> dt.date:
-    """Today's date where the posyandu is (WIB, WITA or WIT)."""
-    zone = await ctx.session.scalar(
-        select(Area.timezone).join(Posyandu, Posyandu.desa_code == Area.code)
-        .where(Posyandu.id == posyandu_id)
+    measurements = await history(ctx.session, child.id)
+    reply = ctx.reply(
+        "children/view", child=child, months=completed_months(child.birth_date, today),
+        history=measurements[-6:], latest=measurements[-1] if measurements else None,
+        label=category_label,
     )
-    return ctx.now.astimezone(ZoneInfo(zone or "Asia/Jakarta")).date()
+    if measurements and ctx.settings.charts:
+        points = [(m.measured_on, m.weight_kg, m.clenhei) for m in measurements]
+        reply.image_factory = chart_factory(child, points, ctx.locale)
+    return [reply]
 
 
-def completed_months(birth: dt.date, on: dt.date) -> int:
-    months = (on.year - birth.year) * 12 + on.month - birth.month
-    if on.day < birth.day:
-        months -= 1
-    return max(0, months)
+def category_label(index: str, z: float | None, locale: str) -> str:
+    category = categorize(index, z)
+    return category.label(locale) if category else "–"

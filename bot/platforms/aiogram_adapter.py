@@ -35,7 +35,7 @@ from aiogram.types import Update as AiogramUpdate
 from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
-from bot.platforms.common import chat_action_after, split_text
+from bot.platforms.common import split_text
 from bot.platforms.telegram_common import (
     ALLOWED_UPDATES,
     PLATFORM,
@@ -186,8 +186,7 @@ class AiogramRuntime:
         async def action(name: str) -> None:
             await self.sender.chat_action(incoming.chat_id, name)
 
-        async with chat_action_after(0.5, action):
-            await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+        await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
 
     async def start(self) -> None:
         me = await self.bot.get_me()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import re
-from collections.abc import Awaitable, Callable
 
 TEXT_LIMIT = 4096  # Telegram's message length
 CAPTION_LIMIT = 1024
@@ -55,19 +52,3 @@ _TAG = re.compile(r"<[^>]+>")
 def html_to_plain(text: str) -> str:
     """Telegram HTML to terminal text (console runtime)."""
     return html.unescape(_TAG.sub("", text))
-
-
-@contextlib.asynccontextmanager
-async def chat_action_after(delay: float, send: Callable[[str], Awaitable[None]]):
-    """Show "typing" only when the answer takes longer than a moment."""
-
-    async def later() -> None:
-        await asyncio.sleep(delay)
-        with contextlib.suppress(Exception):
-            await send("typing")
-
-    task = asyncio.create_task(later())
-    try:
-        yield
-    finally:
-        task.cancel()

@@ -1,7 +1,8 @@
-"""The console runtime: talk to the dispatcher in a terminal, as one chosen user.
+r"""The console runtime: talk to the dispatcher in a terminal, as one chosen user.
 
-Buttons are listed as ``[1] label``; type ``#1`` to press one (typing a button's label also works
-inside a conversation). Images and documents are written to files and their paths printed.
+Buttons are listed as ``[#1] label``; type ``#1`` to press one (typing a button's label also works
+inside a conversation). A line ending in ``\`` continues on the next line, so one message can
+hold several lines. Images and documents are written to files and their paths printed.
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ class ConsoleChat:
             line = await asyncio.to_thread(stdin.readline)
             if not line:
                 break
+            # A line ending in "\" continues the message (a pasted /ukur batch, for example).
+            while line.rstrip("\n").endswith("\\"):
+                more = await asyncio.to_thread(stdin.readline)
+                line = line.rstrip("\n")[:-1] + "\n" + more
+                if not more:
+                    break
             if line.strip() in ("/keluar", "/exit", "/quit"):
                 break
             if line.strip():

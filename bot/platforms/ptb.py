@@ -22,7 +22,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
-from bot.platforms.common import chat_action_after, split_text
+from bot.platforms.common import split_text
 from bot.platforms.telegram_common import (
     ALLOWED_UPDATES,
     PLATFORM,
@@ -171,8 +171,7 @@ class PtbRuntime:
         async def action(name: str) -> None:
             await self.sender.chat_action(incoming.chat_id, name)
 
-        async with chat_action_after(0.5, action):
-            await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+        await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
 
     async def start(self) -> None:
         await self.application.initialize()

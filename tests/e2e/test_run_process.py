@@ -37,4 +37,4 @@ async def test_tumbuh_run_answers_and_stops_cleanly(fake, tmp_path, runtime):
             process.kill()
             raise
     assert process.returncode == 0, stderr.decode()[-2000:]
-    assert b"Traceback" not in stderr
+    assert b"Traceback" not in stderr, stderr.decode()[-3000:]

@@ -1,0 +1,80 @@
+"""Who hears what, as SQL: the recipient queries the jobs hand to ``storage.outbox``.
+
+Each query selects ``User.id`` rows and is never loaded into Python: ``enqueue_by_locale`` turns
+it into one INSERT ... SELECT per locale, with the text rendered once in that locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import templates
+from storage.access import in_subtree
+from storage.models import Area, Child, User
+from storage.outbox import Message, enqueue_users
+
+
+def under_five_cutoff(day: dt.date) -> dt.date:
+    """Children born after this date are under five (60 months) on ``day``."""
+    try:
+        return day.replace(year=day.year - 5)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 5, day=28)
+
+
+def families_of(posyandu_id: int, day: dt.date) -> Select:
+    """Families of a posyandu who need its day: a child under five, or no child registered yet
+    (a pregnant mother; issue 6 adds her stage and will narrow this)."""
+    cutoff = under_five_cutoff(day)
+    has_small_child = exists().where(Child.parent_user_id == User.id, Child.birth_date > cutoff)
+    has_any_child = exists().where(Child.parent_user_id == User.id)
+    return select(User.id).where(
+        User.role == "keluarga", User.posyandu_id == posyandu_id,
+        or_(has_small_child, ~has_any_child),
+    )
+
+
+def kader_of(posyandu_id: int) -> Select:
+    return select(User.id).where(User.role == "kader", User.posyandu_id == posyandu_id)
+
+
+def peserta_in_zone(zone: str) -> Select:
+    return (
+        select(User.id)
+        .join(Area, Area.code == User.area_code)
+        .where(User.role == "peserta", Area.timezone == zone, Area.level != "provinsi")
+    )
+
+
+def jumat_people_of(kabupaten: str) -> Select:
+    """Participants and coordinators of a kabupaten (its own code or anything inside it)."""
+    return select(User.id).where(
+        User.role.in_(("peserta", "koordinator")), in_subtree(User.area_code, kabupaten)
+    )
+
+
+def in_locale(users: Select, locale: str) -> Select:
+    """The users who read ``locale`` (anything unknown reads the default)."""
+    if locale == templates.DEFAULT_LOCALE:
+        others = [name for name in templates.LOCALES if name != locale]
+        return users.where(User.locale.not_in(others))
+    return users.where(User.locale == locale)
+
+
+async def enqueue_by_locale(
+    session: AsyncSession,
+    users: Select,
+    key_prefix: str,
+    message: Callable[[str], Message],
+) -> int:
+    """One INSERT ... SELECT per locale; ``message(locale)`` renders the text once for each."""
+    total = 0
+    for locale in templates.LOCALES:
+        total += await enqueue_users(
+            session, message(locale), in_locale(users, locale), key_prefix=key_prefix
+        )
+    return total

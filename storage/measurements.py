@@ -1,0 +1,165 @@
+"""Queries for children and their measurements: history, who is still to be weighed, SKDN.
+
+SKDN (the posyandu's monthly tally, Buku KIA): S all balita (under five) registered, K those with
+a Buku KIA/KMS, D weighed this month, N weighed and gaining (naik); also O (weighed this month but
+not last), B (first weighing ever) and T (not gaining). N/D' counts only children weighed both
+this month and last month (D'). Each child counts once a month, by its latest weighing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Child, FollowUp, Measurement
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of ``day``'s month."""
+    first = day.replace(day=1)
+    next_first = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, next_first - dt.timedelta(days=1)
+
+
+def five_years_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 5)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 5, day=28)
+
+
+async def history(session: AsyncSession, child_id: int, before: dt.date | None = None,
+                  limit: int = 36) -> list[Measurement]:
+    """The child's measurements, oldest first (the latest ``limit``)."""
+    query = select(Measurement).where(Measurement.child_id == child_id)
+    if before is not None:
+        query = query.where(Measurement.measured_on <= before)
+    rows = await session.scalars(
+        query.order_by(Measurement.measured_on.desc(), Measurement.id.desc()).limit(limit)
+    )
+    return list(reversed(rows.all()))
+
+
+async def children_of_posyandu(session: AsyncSession, posyandu_id: int) -> list[Child]:
+    """All children of one posyandu (a posyandu has tens to a few hundred)."""
+    rows = await session.scalars(
+        select(Child).where(Child.posyandu_id == posyandu_id).order_by(Child.name, Child.id)
+    )
+    return list(rows.all())
+
+
+async def measured_child_ids(session: AsyncSession, posyandu_id: int, first: dt.date,
+                             last: dt.date) -> set[int]:
+    rows = await session.scalars(
+        select(Measurement.child_id).where(
+            Measurement.posyandu_id == posyandu_id,
+            Measurement.measured_on.between(first, last),
+        ).distinct()
+    )
+    return set(rows.all())
+
+
+async def last_entry_by(session: AsyncSession, user_id: int, child_id: int | None = None,
+                        limit: int = 8) -> list[Measurement]:
+    """The user's latest entries (one per child), newest first."""
+    query = select(Measurement).where(Measurement.entered_by == user_id)
+    if child_id is not None:
+        query = query.where(Measurement.child_id == child_id)
+    rows = await session.scalars(
+        query.order_by(Measurement.entered_at.desc(), Measurement.id.desc()).limit(limit * 4)
+    )
+    seen, latest = set(), []
+    for row in rows:
+        if row.child_id not in seen:
+            seen.add(row.child_id)
+            latest.append(row)
+    return latest[:limit]
+
+
+@dataclass(frozen=True)
+class Skdn:
+    s: int
+    k: int
+    d: int
+    n: int
+    t: int
+    o: int
+    b: int
+    d_prime: int  # weighed this month and last month
+    n_of_d_prime: int
+
+    @staticmethod
+    def ratio(part: int, whole: int) -> float | None:
+        return None if whole == 0 else 100.0 * part / whole
+
+
+async def skdn(session: AsyncSession, posyandu_id: int, month: dt.date) -> Skdn:
+    first, last = month_bounds(month)
+    previous_first, previous_last = month_bounds(first - dt.timedelta(days=1))
+    balita = and_(
+        Child.posyandu_id == posyandu_id,
+        Child.birth_date <= last,
+        Child.birth_date > five_years_before(last),
+    )
+    s, k = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(cast(Child.has_kia, Integer)), 0))
+        .where(balita)
+    )).one()
+    latest = latest_in_month(first, last).where(Measurement.posyandu_id == posyandu_id).subquery()
+    weighed_before = (
+        select(Measurement.child_id)
+        .where(Measurement.posyandu_id == posyandu_id,
+               Measurement.measured_on.between(previous_first, previous_last))
+        .distinct().subquery()
+    )
+    rows = (await session.execute(
+        select(latest.c.gain, func.count(), func.count(weighed_before.c.child_id))
+        .select_from(latest)
+        .join(Child, Child.id == latest.c.child_id)
+        .outerjoin(weighed_before, weighed_before.c.child_id == latest.c.child_id)
+        .where(balita, latest.c.rank == 1)
+        .group_by(latest.c.gain)
+    )).all()
+    by_gain = {gain: (count, with_last) for gain, count, with_last in rows}
+    d = sum(count for count, _ in by_gain.values())
+    d_prime = sum(with_last for _, with_last in by_gain.values())
+    return Skdn(
+        s=s, k=int(k), d=d,
+        n=by_gain.get("N", (0, 0))[0], t=by_gain.get("T", (0, 0))[0],
+        o=by_gain.get("O", (0, 0))[0], b=by_gain.get("B", (0, 0))[0],
+        d_prime=d_prime, n_of_d_prime=by_gain.get("N", (0, 0))[1],
+    )
+
+
+def latest_in_month(first: dt.date, last: dt.date):
+    """Each child's measurements in the month ranked newest first (rank 1 = the latest)."""
+    rank = func.row_number().over(
+        partition_by=Measurement.child_id,
+        order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
+    ).label("rank")
+    return select(Measurement, rank).where(Measurement.measured_on.between(first, last))
+
+
+async def latest_this_month(session: AsyncSession, posyandu_id: int,
+                            month: dt.date) -> list[tuple[Child, Measurement]]:
+    """Each child's latest measurement this month, with the child, by name."""
+    first, last = month_bounds(month)
+    latest = latest_in_month(first, last).where(Measurement.posyandu_id == posyandu_id).subquery()
+    rows = await session.execute(
+        select(Child, Measurement)
+        .join(latest, latest.c.child_id == Child.id)
+        .join(Measurement, Measurement.id == latest.c.id)
+        .where(latest.c.rank == 1)
+        .order_by(Child.name)
+    )
+    return [(child, measurement) for child, measurement in rows.all()]
+
+
+async def open_follow_up(session: AsyncSession, child_id: int) -> FollowUp | None:
+    return await session.scalar(
+        select(FollowUp).where(FollowUp.child_id == child_id, FollowUp.done_at.is_(None))
+        .order_by(FollowUp.id.desc()).limit(1)
+    )

@@ -1,0 +1,1 @@
+"""Scheduler, calendar and reminder flow tests."""
