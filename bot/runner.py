@@ -57,7 +57,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
         tasks = [asyncio.create_task(scheduler.run()), asyncio.create_task(delivery.run())]
         await stop.wait()
     finally:
+        # Let delivery finish the sends in flight and leave its transaction cleanly; cancelling
+        # it mid-transaction would leave a connection to be reset at shutdown.
         delivery.stop()
+        if tasks:
+            await asyncio.wait(tasks[1:], timeout=15)
         await scheduler.stop()
         for task in tasks:
             task.cancel()

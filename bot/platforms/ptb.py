@@ -7,6 +7,7 @@ calls. Updates run concurrently (``concurrent_updates``); the dispatcher keeps e
 from __future__ import annotations
 
 import logging
+import warnings
 
 from telegram import (
     BotCommand,
@@ -18,6 +19,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
 from bot.dispatch import Dispatcher
@@ -77,7 +79,10 @@ class PtbSender:
         except Forbidden as error:
             raise common.Blocked(str(error)) from error
         except RetryAfter as error:
-            raise common.RetryAfter(seconds(error.retry_after)) from error
+            with warnings.catch_warnings():  # int today, timedelta later: seconds() takes both
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = seconds(error.retry_after)
+            raise common.RetryAfter(wait) from error
         except BadRequest:
             raise
         except (NetworkError, TelegramError) as error:

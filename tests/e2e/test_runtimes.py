@@ -30,7 +30,7 @@ async def test_kader_joins_with_invite_and_sees_children(bot, fake, world, db):
     [reply] = await user.ask(f"/start {world.invites['kader']}")
     assert "Kader posyandu" in reply.text and "Melati" in reply.text
     menu = fake.commands[("chat", 502, "")]
-    assert [c["command"] for c in menu][:2] == ["menu", "anak"]
+    assert [c["command"] for c in menu][:3] == ["menu", "ukur", "anak"]
     [listing] = await user.ask("/anak")
     assert [text for text, _ in listing.buttons] == ["Budi Santoso", "Siti Aminah"]
     user.press(dict(listing.buttons)["Siti Aminah"])
