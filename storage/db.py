@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -48,7 +50,8 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict = {"echo": echo}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
+            # Statements run inline on the event loop thread (see storage.sqlite_inline).
+            kwargs["async_creator"] = sqlite_inline.creator(make_url(self.url).database or ":memory:")
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
