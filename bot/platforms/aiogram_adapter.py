@@ -32,7 +32,7 @@ from aiogram.types import (
 )
 from aiogram.types import Update as AiogramUpdate
 
-from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
+from bot.core import Contact, Incoming, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
 from bot.platforms.common import split_text
@@ -40,6 +40,7 @@ from bot.platforms.telegram_common import (
     ALLOWED_UPDATES,
     PLATFORM,
     caption_fits,
+    handle_update,
     keyboard_rows,
     seconds,
 )
@@ -173,20 +174,7 @@ class AiogramRuntime:
             await self._handle(incoming, edit_id)
 
     async def _handle(self, incoming: Incoming, edit_id: int | None) -> None:
-        async def deliver(outcome: Outcome) -> None:
-            for menu in outcome.effects:
-                try:
-                    await self.sender.set_commands(incoming.chat_id, menu)
-                except TelegramAPIError:
-                    log.warning("setMyCommands failed for update %s", incoming.update_id)
-            for reply in outcome.replies:
-                await self.sender.send(incoming.chat_id, reply,
-                                       edit_message_id=edit_id if reply.edit else None)
-
-        async def action(name: str) -> None:
-            await self.sender.chat_action(incoming.chat_id, name)
-
-        await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+        await handle_update(self.dispatcher, self.sender, incoming, edit_id, TelegramAPIError)
 
     async def start(self) -> None:
         me = await self.bot.get_me()

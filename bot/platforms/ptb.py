@@ -21,7 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
+from bot.core import Contact, Incoming, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
 from bot.platforms.common import split_text
@@ -29,6 +29,7 @@ from bot.platforms.telegram_common import (
     ALLOWED_UPDATES,
     PLATFORM,
     caption_fits,
+    handle_update,
     keyboard_rows,
     seconds,
 )
@@ -162,21 +163,7 @@ class PtbRuntime:
             except TelegramError:
                 log.debug("answerCallbackQuery failed for update %s", update.update_id)
         edit_id = query.message.message_id if query is not None and query.message else None
-
-        async def deliver(outcome: Outcome) -> None:
-            for menu in outcome.effects:
-                try:
-                    await self.sender.set_commands(incoming.chat_id, menu)
-                except TelegramError:
-                    log.warning("setMyCommands failed for update %s", update.update_id)
-            for reply in outcome.replies:
-                await self.sender.send(incoming.chat_id, reply,
-                                       edit_message_id=edit_id if reply.edit else None)
-
-        async def action(name: str) -> None:
-            await self.sender.chat_action(incoming.chat_id, name)
-
-        await self.dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+        await handle_update(self.dispatcher, self.sender, incoming, edit_id, TelegramError)
 
     async def start(self) -> None:
         await self.application.initialize()
