@@ -14,12 +14,12 @@ def build_router() -> Router:
     from bot.conversations import join_family as _join  # noqa: F401
     from bot.conversations import jumat_aksi as _aksi  # noqa: F401
     from bot.conversations import posyandu_schedule as _jadwal  # noqa: F401
-    from bot.handlers import children, help, invite, jumat, measure, schedule, start
+    from bot.handlers import children, help, invite, jumat, measure, privacy, schedule, start
 
     root = Router("root")
     root.include(start.router, help.router, children.router, invite.router)
     root.include(measure.router)
-    root.include(jumat.router, schedule.router)
+    root.include(jumat.router, schedule.router, privacy.router)
     return root
 
 

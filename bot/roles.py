@@ -11,7 +11,7 @@ from storage.roles import ADMIN, BIDAN, KADER, KELUARGA, KOORDINATOR, PESERTA, T
 # Roles a koordinator may invite into their area (admins only by an admin on the command line).
 INVITABLE_BY_KOORDINATOR = (KOORDINATOR, BIDAN, TPK, KADER, PESERTA)
 
-_COMMON = ("bantuan", "bahasa", "batal")
+_COMMON = ("bantuan", "bahasa", "batal", "hapusdata")
 MENUS: dict[str | None, tuple[str, ...]] = {
     None: ("start", "bantuan", "bahasa"),
     ADMIN: ("menu", "anak", "undang", "jadwal", *_COMMON),

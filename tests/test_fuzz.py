@@ -33,6 +33,7 @@ PATHS = {
     "anak_baru": ("kader_a", "/anak_baru",
                   ["Nama Baru", "L", "1/1/2025", "Ibu Baru", "y", "skip", "skip"]),
     "ralat": ("kader_a", "/ralat", ["{measurement}", "fix", "12,5", "88", "y"]),
+    "hapusdata": ("ibu_a1", "/hapusdata", ["n"]),
     "aksi": ("koor_malingping", "/aksi", ["pmt", "Membagikan telur untuk balita", "skip"]),
     "jadwal": ("koor_malingping", "/jadwal", ["1", "2026-12-10", "move", "12/12", "08:00"]),
 }

@@ -20,7 +20,7 @@ from bot.parsing import choice_of
 from storage.models import Child
 from storage.roles import KELUARGA
 
-CONSENT_VERSION = "2026-11-v1"  # bump with every change of templates/*/consent/ask.j2
+CONSENT_VERSION = "2026-11-v2"  # bump with every change of templates/*/consent/ask.j2
 
 
 def consent_buttons(ctx: Context, _data):
