@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import templates
 from bot.context import Context
@@ -63,11 +63,23 @@ def match_children(children: list[Child], text: str, limit: int = 5) -> list[Chi
 
 
 async def find_children(session, posyandu_id: int, text: str) -> list[Child]:
-    """``match_names`` for one posyandu, loading names only (the one-line form is hot)."""
+    """``match_names`` for one posyandu. The one-line form is hot: an exact name is found by
+    SQL alone; otherwise only (id, name) pairs are loaded to match, then the chosen children."""
+    wanted = " ".join(text.split())
+    exact = (await session.scalars(
+        select(Child).where(Child.posyandu_id == posyandu_id,
+                            func.lower(Child.name) == wanted.lower())
+    )).all()
+    if exact and all(c.name.casefold() == wanted.casefold() for c in exact):
+        return list(exact)
     names = (await session.execute(
         select(Child.id, Child.name).where(Child.posyandu_id == posyandu_id)
     )).all()
-    return [await session.get(Child, i) for i in match_names(list(names), text)]
+    ids = match_names(list(names), text)
+    if not ids:
+        return []
+    found = {c.id: c for c in await session.scalars(select(Child).where(Child.id.in_(ids)))}
+    return [found[i] for i in ids]
 
 
 async def local_today(ctx: Context, posyandu_id: int) -> dt.date:
