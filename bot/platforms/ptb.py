@@ -24,11 +24,10 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.core import Contact, Incoming, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
-from bot.platforms.common import split_text
 from bot.platforms.telegram_common import (
     ALLOWED_UPDATES,
     PLATFORM,
-    caption_fits,
+    ReplyCalls,
     handle_update,
     keyboard_rows,
     seconds,
@@ -70,13 +69,13 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-class PtbSender:
+class PtbSender(ReplyCalls):
     def __init__(self, application: Application) -> None:
         self.bot = application.bot
 
     async def send(self, chat_id: str, reply: Reply, *, edit_message_id: int | None = None) -> None:
         try:
-            await self._send(int(chat_id), reply, edit_message_id)
+            await self.send_reply(int(chat_id), reply, edit_message_id)
         except Forbidden as error:
             raise common.Blocked(str(error)) from error
         except RetryAfter as error:
@@ -89,36 +88,27 @@ class PtbSender:
         except (NetworkError, TelegramError) as error:
             raise common.Transient(str(error)) from error
 
-    async def _send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
-        keyboard = markup(reply)
-        if edit_message_id is not None and reply.image is None and reply.document is None:
-            try:
-                await self.bot.edit_message_text(
-                    reply.text, chat_id=chat_id, message_id=edit_message_id,
-                    parse_mode=ParseMode.HTML, reply_markup=keyboard,
-                )
-                return
-            except BadRequest:
-                pass  # too old to edit, or unchanged: send a new message instead
-        if reply.image is not None:
-            caption = reply.text if caption_fits(reply) else None
-            if reply.text and caption is None:
-                await self._texts(chat_id, reply.text, None)
-            await self.bot.send_photo(chat_id, reply.image, caption=caption,
-                                      parse_mode=ParseMode.HTML, reply_markup=keyboard)
-        elif reply.document is not None:
-            await self.bot.send_document(chat_id, reply.document, filename=reply.document_name,
-                                         caption=reply.text or None, parse_mode=ParseMode.HTML,
-                                         reply_markup=keyboard)
-        elif reply.text:
-            await self._texts(chat_id, reply.text, keyboard)
+    bad_request = BadRequest
 
-    async def _texts(self, chat_id: int, text: str, keyboard) -> None:
-        parts = split_text(text)
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            await self.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                        reply_markup=keyboard if last else None)
+    def markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
+        return markup(reply)
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, keyboard) -> None:
+        await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+                                         parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+    async def send_text(self, chat_id: int, text: str, keyboard) -> None:
+        await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                    reply_markup=keyboard)
+
+    async def send_photo(self, chat_id: int, image: bytes, caption: str | None, keyboard) -> None:
+        await self.bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML,
+                                  reply_markup=keyboard)
+
+    async def send_document(self, chat_id: int, data: bytes, name: str | None,
+                            caption: str | None, keyboard) -> None:
+        await self.bot.send_document(chat_id, data, filename=name, caption=caption,
+                                     parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
     async def chat_action(self, chat_id: str, action: str) -> None:
         await self.bot.send_chat_action(int(chat_id), action)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core import Incoming, Outcome, Reply, SetCommands
 from bot.dispatch import Dispatcher
-from bot.platforms.common import CAPTION_LIMIT
+from bot.platforms.common import CAPTION_LIMIT, split_text
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,50 @@ async def handle_update(
         await sender.chat_action(incoming.chat_id, name)
 
     await dispatcher.handle(incoming, deliver=deliver, chat_action=action)
+
+
+class ReplyCalls:
+    """The order of Bot API calls for one Reply, the same in both frameworks: edit the pressed
+    message when asked (falling back to a new message), a photo with its text as caption when
+    it fits, a document, or text split at Telegram's length limit. Subclasses make the calls."""
+
+    bad_request: type[Exception] = Exception
+
+    def markup(self, reply: Reply) -> Any: ...
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, keyboard: Any) -> None: ...
+
+    async def send_text(self, chat_id: int, text: str, keyboard: Any) -> None: ...
+
+    async def send_photo(self, chat_id: int, image: bytes, caption: str | None,
+                         keyboard: Any) -> None: ...
+
+    async def send_document(self, chat_id: int, data: bytes, name: str | None,
+                            caption: str | None, keyboard: Any) -> None: ...
+
+    async def send_reply(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
+        keyboard = self.markup(reply)
+        if edit_message_id is not None and reply.image is None and reply.document is None:
+            try:
+                await self.edit_text(chat_id, edit_message_id, reply.text, keyboard)
+                return
+            except self.bad_request:
+                pass  # too old to edit, or unchanged: send a new message instead
+        if reply.image is not None:
+            caption = reply.text if caption_fits(reply) else None
+            if reply.text and caption is None:
+                await self.send_texts(chat_id, reply.text, None)
+            await self.send_photo(chat_id, reply.image, caption, keyboard)
+        elif reply.document is not None:
+            await self.send_document(chat_id, reply.document, reply.document_name,
+                                     reply.text or None, keyboard)
+        elif reply.text:
+            await self.send_texts(chat_id, reply.text, keyboard)
+
+    async def send_texts(self, chat_id: int, text: str, keyboard: Any) -> None:
+        parts = split_text(text)
+        for index, part in enumerate(parts):
+            await self.send_text(chat_id, part, keyboard if index == len(parts) - 1 else None)
 
 
 def keyboard_rows(reply: Reply) -> list[list[tuple[str, str]]]:
