@@ -135,9 +135,30 @@ async def cmd_db_upgrade(settings: Settings, _args) -> int:
     return 0
 
 
+class Refused(Exception):
+    """A registry change was refused; the message has been printed."""
+
+
+async def registry_change(settings: Settings, change, refused: str = "tumbuh: "):
+    """Run ``change(session)`` in one transaction; a RegistryError is printed with ``refused``
+    before it and stores nothing."""
+    from storage.registry import RegistryError
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            return await change(session)
+    except RegistryError as error:
+        print(f"{refused}{error}", file=sys.stderr)
+        raise Refused from None
+    finally:
+        await db.dispose()
+
+
 async def cmd_areas_import(settings: Settings, args) -> int:
     from storage.registry import RegistryError, import_areas, parse_area_csv
 
+    refused = f"tumbuh: nothing imported from {args.file}:\n"
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as handle:
             rows = parse_area_csv(handle)
@@ -145,56 +166,42 @@ async def cmd_areas_import(settings: Settings, args) -> int:
         print(f"tumbuh: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
     except RegistryError as error:
-        print(f"tumbuh: nothing imported from {args.file}:\n{error}", file=sys.stderr)
+        print(f"{refused}{error}", file=sys.stderr)
         return 2
-    db = await open_database(settings)
     try:
-        async with db.transaction() as session:
-            count = await import_areas(session, rows)
-    except RegistryError as error:
-        print(f"tumbuh: nothing imported from {args.file}:\n{error}", file=sys.stderr)
+        count = await registry_change(settings, lambda s: import_areas(s, rows), refused)
+    except Refused:
         return 2
-    finally:
-        await db.dispose()
     print(f"imported {count} areas")
     return 0
 
 
 async def cmd_posyandu_add(settings: Settings, args) -> int:
-    from storage.registry import RegistryError, add_posyandu
+    from storage.registry import add_posyandu
 
-    db = await open_database(settings)
     try:
-        async with db.transaction() as session:
-            posyandu = await add_posyandu(
-                session, desa_code=args.desa, name=args.name, opens_at=args.time,
-                day_of_month=args.day_of_month, nth_weekday=args.nth_weekday, weekday=args.weekday,
-            )
-    except RegistryError as error:
-        print(f"tumbuh: {error}", file=sys.stderr)
+        posyandu = await registry_change(settings, lambda s: add_posyandu(
+            s, desa_code=args.desa, name=args.name, opens_at=args.time,
+            day_of_month=args.day_of_month, nth_weekday=args.nth_weekday, weekday=args.weekday,
+        ))
+    except Refused:
         return 2
-    finally:
-        await db.dispose()
     print(f"posyandu {posyandu.id} {posyandu.name}: join code {posyandu.join_code}")
     return 0
 
 
 async def cmd_invite(settings: Settings, args) -> int:
-    from storage.registry import RegistryError, create_invite, deep_link, get_value
+    from storage.registry import create_invite, deep_link, get_value
 
-    db = await open_database(settings)
+    async def change(session):
+        invite = await create_invite(session, role=args.role, area_code=args.area,
+                                     posyandu_id=args.posyandu, days=settings.invite_days)
+        return invite, settings.bot_username or await get_value(session, "bot_username")
+
     try:
-        async with db.transaction() as session:
-            invite = await create_invite(
-                session, role=args.role, area_code=args.area, posyandu_id=args.posyandu,
-                days=settings.invite_days,
-            )
-            username = settings.bot_username or await get_value(session, "bot_username")
-    except RegistryError as error:
-        print(f"tumbuh: {error}", file=sys.stderr)
+        invite, username = await registry_change(settings, change)
+    except Refused:
         return 2
-    finally:
-        await db.dispose()
     print(deep_link(username, invite.code))
     print(f"code: {invite.code} (role {invite.role}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC)")
     return 0
