@@ -14,22 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import templates
 from storage.access import in_subtree
+from storage.measurements import five_years_before
 from storage.models import Area, Child, User
 from storage.outbox import Message, enqueue_users
-
-
-def under_five_cutoff(day: dt.date) -> dt.date:
-    """Children born after this date are under five (60 months) on ``day``."""
-    try:
-        return day.replace(year=day.year - 5)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 5, day=28)
 
 
 def families_of(posyandu_id: int, day: dt.date) -> Select:
     """Families of a posyandu who need its day: a child under five, or no child registered yet
     (a pregnant mother; issue 6 adds her stage and will narrow this)."""
-    cutoff = under_five_cutoff(day)
+    cutoff = five_years_before(day)
     has_small_child = exists().where(Child.parent_user_id == User.id, Child.birth_date > cutoff)
     has_any_child = exists().where(Child.parent_user_id == User.id)
     return select(User.id).where(

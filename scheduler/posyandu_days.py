@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 import templates
-from scheduler.audience import enqueue_by_locale, families_of, kader_of, under_five_cutoff
+from scheduler.audience import enqueue_by_locale, families_of, kader_of
 from scheduler.calendar import Opening, opening_on, opens_on
 from storage.db import Database
+from storage.measurements import five_years_before
 from storage.models import Area, Child, FollowUp, Measurement, Posyandu
 from storage.outbox import Message
 
@@ -86,7 +87,7 @@ async def _kader_list(session, posyandu: Posyandu, opening: Opening) -> int:
 
 async def children_due(session, posyandu_id: int, day: dt.date) -> dict:
     """Counts and names for a kader's list, aggregated in SQL."""
-    cutoff = under_five_cutoff(day)
+    cutoff = five_years_before(day)
     month_ago = day - dt.timedelta(days=31)
     last_weighed = (
         select(Measurement.child_id, func.max(Measurement.measured_on).label("last"))

@@ -25,6 +25,7 @@ def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def five_years_before(day: dt.date) -> dt.date:
+    """Children born after this date are under five (balita) on ``day``."""
     try:
         return day.replace(year=day.year - 5)
     except ValueError:  # 29 February

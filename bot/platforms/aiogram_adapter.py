@@ -32,7 +32,7 @@ from aiogram.types import (
 )
 from aiogram.types import Update as AiogramUpdate
 
-from bot.core import Contact, Incoming, Reply, SetCommands
+from bot.core import Incoming, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
 from bot.platforms.telegram_common import (
@@ -41,6 +41,7 @@ from bot.platforms.telegram_common import (
     ReplyCalls,
     handle_update,
     keyboard_rows,
+    message_content,
     seconds,
 )
 from bot.settings import Settings
@@ -53,15 +54,9 @@ def message_incoming(message: Message, update_id: int) -> Incoming | None:
     user = message.from_user
     if user is None or message.chat.type != "private":
         return None
-    contact = None
-    if message.contact is not None:
-        owner = message.contact.user_id
-        contact = Contact(message.contact.phone_number, str(owner) if owner else None)
     return Incoming(
         platform=PLATFORM, user_id=str(user.id), chat_id=str(message.chat.id),
-        update_id=update_id, language=user.language_code,
-        text=message.text or message.caption, contact=contact,
-        photo_id=message.photo[-1].file_id if message.photo else None,
+        update_id=update_id, language=user.language_code, **message_content(message),
     )
 
 

@@ -21,7 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core import Contact, Incoming, Reply, SetCommands
+from bot.core import Incoming, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms import common
 from bot.platforms.telegram_common import (
@@ -30,6 +30,7 @@ from bot.platforms.telegram_common import (
     ReplyCalls,
     handle_update,
     keyboard_rows,
+    message_content,
     seconds,
 )
 from bot.settings import Settings
@@ -48,16 +49,7 @@ def to_incoming(update: Update) -> Incoming | None:
     message = update.message
     if message is None:
         return None
-    contact = None
-    if message.contact is not None:
-        owner = message.contact.user_id
-        contact = Contact(message.contact.phone_number, str(owner) if owner else None)
-    return Incoming(
-        **base,
-        text=message.text or message.caption,
-        contact=contact,
-        photo_id=message.photo[-1].file_id if message.photo else None,
-    )
+    return Incoming(**base, **message_content(message))
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from typing import Any, Protocol
 
-from bot.core import Incoming, Outcome, Reply, SetCommands
+from bot.core import Contact, Incoming, Outcome, Reply, SetCommands
 from bot.dispatch import Dispatcher
 from bot.platforms.common import CAPTION_LIMIT, split_text
 
@@ -34,6 +34,20 @@ class Runtime(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def message_content(message: Any) -> dict[str, Any]:
+    """Text, shared contact and photo of a Bot API message, as ``Incoming`` fields. Both
+    frameworks name these attributes as the Bot API does."""
+    contact = None
+    if message.contact is not None:
+        owner = message.contact.user_id
+        contact = Contact(message.contact.phone_number, str(owner) if owner else None)
+    return {
+        "text": message.text or message.caption,
+        "contact": contact,
+        "photo_id": message.photo[-1].file_id if message.photo else None,
+    }
 
 
 async def handle_update(
