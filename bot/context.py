@@ -38,8 +38,6 @@ class Context:
     now: dt.datetime
     flow: FlowState | None = None
     effects: list[SetCommands] = field(default_factory=list)
-    # Set when the user already had a conversation that the current input interrupted.
-    interrupted: FlowState | None = None
     # Set by a flow when the user must leave no trace (e.g. consent refused before joining).
     forget_user: bool = False
     bot_username: str | None = None  # as the platform reported it; for deep links

@@ -203,7 +203,7 @@ class Dispatcher:
             return await self._with_question(ctx, [ctx.reply(key)])
         if route.keeps_flow:
             return await self._with_question(ctx, await route.handler(ctx))
-        ctx.interrupted, ctx.flow = ctx.flow, None
+        ctx.flow = None  # another command replaces the conversation
         return await route.handler(ctx)
 
     async def _with_question(self, ctx: Context, replies: list[Reply]) -> list[Reply]:

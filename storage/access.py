@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Area, Child, Posyandu, User
+from storage.models import Child, Posyandu, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,3 @@ def posyandu_query(scope: Scope) -> Select:
     if scope.area_code:
         return query.where(in_subtree(Posyandu.desa_code, scope.area_code))
     return query.where(false())
-
-
-async def get_area(session: AsyncSession, code: str) -> Area | None:
-    return await session.get(Area, code)

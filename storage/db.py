@@ -76,13 +76,6 @@ class Database:
         if not self.is_sqlite:
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(*parts)})
 
-    async def try_session_lock(self, session: AsyncSession, *parts: str) -> bool:
-        """A session-level advisory lock (held until released or the connection closes)."""
-        if self.is_sqlite:
-            return True
-        row = await session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(*parts)})
-        return bool(row.scalar())
-
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head."""
         from alembic import command

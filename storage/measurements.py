@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Child, FollowUp, Measurement
+from storage.models import Child, Measurement
 
 
 def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -157,10 +157,3 @@ async def latest_this_month(session: AsyncSession, posyandu_id: int,
         .order_by(Child.name)
     )
     return [(child, measurement) for child, measurement in rows.all()]
-
-
-async def open_follow_up(session: AsyncSession, child_id: int) -> FollowUp | None:
-    return await session.scalar(
-        select(FollowUp).where(FollowUp.child_id == child_id, FollowUp.done_at.is_(None))
-        .order_by(FollowUp.id.desc()).limit(1)
-    )

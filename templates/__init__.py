@@ -62,7 +62,3 @@ def label(locale: str, name: str, *args) -> str:
     """A short text (button, category) as plain text, not HTML."""
     value = getattr(_labels(locale), name)(*args)
     return Markup(str(value)).unescape().strip()
-
-
-def escape(value: str) -> str:
-    return str(Markup.escape(value))

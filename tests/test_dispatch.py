@@ -233,3 +233,12 @@ async def test_handler_failure_answers_and_rolls_back(dispatcher, world, db, cap
     text = await talk.text("/anak")
     assert "terjadi gangguan" in text
     assert (await user_row(db, "kader_a")).role == "kader"
+
+
+async def test_per_user_locks_do_not_accumulate(dispatcher, world):
+    await asyncio.gather(*(
+        dispatcher.handle(Incoming(platform="test", user_id=f"v{i}", chat_id=f"v{i}", text="/start",
+                                   update_id=60_000 + i))
+        for i in range(30)
+    ))
+    assert len(dispatcher.locks) == 0
