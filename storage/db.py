@@ -84,7 +84,7 @@ class Database:
 
         def run(sync_conn) -> None:
             cfg.attributes["connection"] = sync_conn
-            command.upgrade(cfg, "heads")
+            command.upgrade(cfg, "head")
 
         async with self.engine.begin() as conn:
             await conn.run_sync(run)

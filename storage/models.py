@@ -274,3 +274,7 @@ class FollowUp(Base):
 
 from storage import outbox as _outbox  # noqa: E402,F401
 from storage import schedule as _schedule  # noqa: E402,F401
+from storage import targets as _targets  # noqa: E402,F401
+from storage import tips as _tips  # noqa: E402,F401
+from storage import broadcasts as _broadcasts  # noqa: E402,F401
+from storage import tpk as _tpk  # noqa: E402,F401
