@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--weekday")
     add.add_argument("--time", required=True, type=_time, help="HH:MM, local time")
     add.set_defaults(func=cmd_posyandu_add)
+    qr = posyandu_sub.add_parser("qr", help="a PNG QR code of the posyandu's join link, to print")
+    qr.add_argument("id", type=int)
+    qr.add_argument("-o", "--output", type=Path, help="PNG file (default posyandu-ID.png)")
+    qr.set_defaults(func=cmd_posyandu_qr)
 
     invite = sub.add_parser("invite", help="create an invite link")
     invite.add_argument("--role", required=True)
@@ -96,6 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_run.add_argument("--at", type=_moment, help="ISO date-time, e.g. 2026-12-09T16:00+07:00")
     jobs_run.set_defaults(func=cmd_jobs_run)
 
+    thresholds = sub.add_parser("thresholds", help="TPK risk thresholds (growth.maternal)")
+    thresholds_sub = thresholds.add_subparsers(metavar="ACTION")
+    th_list = thresholds_sub.add_parser("list", help="the figures in force for an area")
+    th_list.add_argument("--area", default="", help="area code (default: national)")
+    th_list.set_defaults(func=cmd_thresholds)
+    th_set = thresholds_sub.add_parser("set", help="correct one figure for an area subtree")
+    th_set.add_argument("name")
+    th_set.add_argument("value", type=float)
+    th_set.add_argument("--area", default="", help="area code (default: national)")
+    th_set.set_defaults(func=cmd_thresholds)
+
+    report = sub.add_parser("report", help="a monthly area report as an XLSX file")
+    report.add_argument("--area", required=True, help="area code, e.g. 36.02.01")
+    report.add_argument("--month", required=True, type=_month, help="YYYY-MM")
+    report.add_argument("-o", "--output", required=True, type=Path, help="FILE.xlsx")
+    report.add_argument("--names", action="store_true",
+                        help="list children by name (kecamatan or smaller areas only)")
+    report.set_defaults(func=cmd_report)
+
     sub.add_parser("zscore", help="WHO z-scores for a CSV (see `tumbuh zscore --help`)")
     return parser
 
@@ -106,6 +129,13 @@ def _time(value: str) -> dt.time:
         return dt.time(int(hours), int(minutes))
     except ValueError:
         raise argparse.ArgumentTypeError("use HH:MM, e.g. 08:00") from None
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value + "-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError("use YYYY-MM, e.g. 2026-05") from None
 
 
 def _moment(value: str) -> dt.datetime:
@@ -190,6 +220,38 @@ async def cmd_posyandu_add(settings: Settings, args) -> int:
     return 0
 
 
+async def cmd_posyandu_qr(settings: Settings, args) -> int:
+    """The deep link families scan at the posyandu: it opens the bot with ``/start <join code>``
+    (consent, then their stage). Printed on a poster beside the registration table."""
+    import segno
+
+    from storage.models import Posyandu
+    from storage.registry import deep_link, get_value
+
+    async def look_up(session):
+        posyandu = await session.get(Posyandu, args.id)
+        username = settings.bot_username or await get_value(session, "bot_username")
+        return posyandu, username
+
+    try:
+        posyandu, username = await registry_change(settings, look_up)
+    except Refused:
+        return 2
+    if posyandu is None:
+        print(f"tumbuh: no posyandu {args.id}", file=sys.stderr)
+        return 2
+    if not username:
+        print("tumbuh: the bot's username is unknown: set TUMBUH_BOT_USERNAME (or run the bot "
+              "once, it learns it from Telegram)", file=sys.stderr)
+        return 2
+    link = deep_link(username, posyandu.join_code)
+    output = args.output or Path(f"posyandu-{posyandu.id}.png")
+    # Error correction M survives a smudged print; scale 10 prints sharp at about 5 cm.
+    segno.make(link, error="m").save(str(output), kind="png", scale=10, border=4)
+    print(f"{output}: QR code of {link} (posyandu {posyandu.id} {posyandu.name})")
+    return 0
+
+
 async def cmd_invite(settings: Settings, args) -> int:
     from storage.registry import create_invite, deep_link, get_value
 
@@ -238,6 +300,35 @@ async def cmd_demo(settings: Settings, args) -> int:
         await chat.run()
     finally:
         await db.dispose()
+    return 0
+
+
+async def cmd_report(settings: Settings, args) -> int:
+    """The same workbook as /laporan's XLSX button. Names only with --names, and only for an
+    area of kecamatan size or smaller (as in chat); the export is audit-logged."""
+    from bot.reporting import report_xlsx
+    from storage.audit import record
+    from storage.reports import build_report, place_of
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            place = await place_of(session, args.area)
+            if place is None:
+                print(f"tumbuh: unknown area {args.area}", file=sys.stderr)
+                return 2
+            names = args.names and place.level in ("kecamatan", "desa")
+            report = await build_report(session, place, args.month, names_allowed=names)
+            await record(session, None, "export", "report_names" if names else "report",
+                         place.code, f"{args.month:%Y-%m} cli")
+    finally:
+        await db.dispose()
+    if not report.has_data:
+        print(f"tumbuh: no child was measured in {place.name} in {args.month:%Y-%m}; "
+              "nothing written", file=sys.stderr)
+        return 1
+    args.output.write_bytes(report_xlsx(report, settings.locale))
+    print(f"{args.output}: {place.name}, {args.month:%Y-%m}")
     return 0
 
 
@@ -294,6 +385,35 @@ async def cmd_jobs_run(settings: Settings, args) -> int:
     finally:
         await db.dispose()
     print(f"{args.name}: {count} messages queued")
+    return 0
+
+
+async def cmd_thresholds(settings: Settings, args) -> int:
+    """``tumbuh thresholds list|set``: the TPK rules' cut-offs, corrected per area."""
+    from growth.maternal import DEFAULTS, Thresholds
+    from storage.models import Area
+    from storage.tpk import set_threshold, threshold_rows
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            if args.area and await session.get(Area, args.area) is None:
+                print(f"tumbuh: no area {args.area!r}", file=sys.stderr)
+                return 2
+            if getattr(args, "value", None) is not None:
+                try:
+                    await set_threshold(session, args.name, args.value, args.area, None,
+                                        dt.datetime.now(dt.UTC))
+                except ValueError as error:
+                    print(f"tumbuh: {error}", file=sys.stderr)
+                    return 2
+            rows = await threshold_rows(session, args.area)
+    finally:
+        await db.dispose()
+    for name in Thresholds.names():
+        value, area = rows.get(name, (getattr(DEFAULTS, name), None))
+        source = "default" if area is None else f"set for {area or 'national'}"
+        print(f"{name:<20} {value:>7g}  {source}")
     return 0
 
 

@@ -24,7 +24,7 @@ from growth import Assessment, Weighing, assess_child, render_growth_chart
 from growth.age import completed_months
 from growth.plausibility import Previous, change_problems, range_problems
 from storage import outbox
-from storage.measurements import history
+from storage.measurements import history, month_bounds, refresh_latest_of_month
 from storage.models import Area, Child, FollowUp, Measurement, Posyandu, User
 from storage.roles import BIDAN
 
@@ -83,11 +83,13 @@ async def find_children(session, posyandu_id: int, text: str) -> list[Child]:
 
 
 async def local_today(ctx: Context, posyandu_id: int) -> dt.date:
-    """Today's date where the posyandu is (WIB, WITA or WIT)."""
-    zone = await ctx.session.scalar(
-        select(Area.timezone).join(Posyandu, Posyandu.desa_code == Area.code)
+    """Today's date where the posyandu is (WIB, WITA or WIT). The posyandu row is loaded with
+    its zone, so a later ``session.get(Posyandu, ...)`` (e.g. in ``save``) needs no query."""
+    row = (await ctx.session.execute(
+        select(Posyandu, Area.timezone).join(Area, Posyandu.desa_code == Area.code)
         .where(Posyandu.id == posyandu_id)
-    )
+    )).first()
+    zone = row[1] if row is not None else None
     return ctx.now.astimezone(ZoneInfo(zone or "Asia/Jakarta")).date()
 
 
@@ -120,7 +122,7 @@ class Checked:
     assessment: Assessment
     position: str
     problems: list[str] = field(default_factory=list)  # re-check before storing
-    previous: list[Measurement] = field(default_factory=list)
+    previous: list[Measurement] = field(default_factory=list)  # to the end of the entry's month
     notified: int = 0  # bidan told of a referral when it was saved
 
 
@@ -138,7 +140,10 @@ def date_problem(child: Child, measured_on: dt.date, today: dt.date) -> str | No
 async def check(ctx: Context, child: Child, entry: Entry, replacing: int | None = None) -> Checked:
     """Assess an entry and list what needs re-checking; ``replacing`` is the id of the
     measurement a correction replaces (left out of the comparison)."""
-    previous = [m for m in await history(ctx.session, child.id, before=entry.measured_on)
+    # Up to the month's end: ``save`` sees whether the month already holds a measurement
+    # (later ones are left out of every comparison below).
+    month_end = month_bounds(entry.measured_on)[1]
+    previous = [m for m in await history(ctx.session, child.id, before=month_end)
                 if m.id != replacing]
     position = entry.position or usual_position(child.birth_date, entry.measured_on)
     weighings = [Weighing(m.measured_on, m.weight_kg, m.gain) for m in previous
@@ -172,10 +177,20 @@ async def save(ctx: Context, checked: Checked) -> Measurement:
     fill(measurement, checked)
     ctx.session.add(measurement)
     await ctx.session.flush()
+    if same_month(checked.previous, checked.entry.measured_on):
+        # Rare (re-measure, back-dated entry): which row is the month's latest changes.
+        await refresh_latest_of_month(ctx.session, child.id, [checked.entry.measured_on])
     await ctx.audit("create", "measurement", measurement.id, detail=f"child {child.id}")
     open_follow_up(ctx, checked, measurement)
     checked.notified = await notify_bidan(ctx, checked, measurement, posyandu)
     return measurement
+
+
+def same_month(measurements: list[Measurement], day: dt.date) -> bool:
+    """Whether any of ``measurements`` lies in ``day``'s calendar month. Without one, a new
+    measurement is its month's latest as stored (``latest_of_month`` defaults to true)."""
+    return any(m.measured_on.year == day.year and m.measured_on.month == day.month
+               for m in measurements)
 
 
 async def notify_bidan(ctx: Context, checked: Checked, measurement: Measurement,

@@ -14,12 +14,14 @@ INVITABLE_BY_KOORDINATOR = (KOORDINATOR, BIDAN, TPK, KADER, PESERTA)
 _COMMON = ("bantuan", "bahasa", "batal", "hapusdata")
 MENUS: dict[str | None, tuple[str, ...]] = {
     None: ("start", "bantuan", "bahasa"),
-    ADMIN: ("menu", "anak", "undang", "jadwal", *_COMMON),
-    KOORDINATOR: ("menu", "anak", "undang", "jadwal", "aksi", *_COMMON),
-    BIDAN: ("menu", "anak", *_COMMON),
-    TPK: ("menu", "anak", *_COMMON),
-    KADER: ("menu", "ukur", "anak", "anak_baru", "rekap", "ralat", *_COMMON),
-    KELUARGA: ("menu", "anak", *_COMMON),
+    ADMIN: ("menu", "anak", "undang", "jadwal", "siaran", "laporan", "ambang", *_COMMON),
+    KOORDINATOR: ("menu", "anak", "undang", "jadwal", "aksi", "siaran", "laporan", "ambang",
+                  *_COMMON),
+    BIDAN: ("menu", "anak", "sasaran", "laporan", *_COMMON),
+    TPK: ("menu", "sasaran", "kunjungan", "skrining_catin", "sasaran_baru", "anak", "laporan",
+          *_COMMON),
+    KADER: ("menu", "ukur", "anak", "anak_baru", "rekap", "ralat", "konfirmasi", *_COMMON),
+    KELUARGA: ("menu", "anak", "tips", "tanya", "berhenti", *_COMMON),
     PESERTA: ("menu", "aksi", *_COMMON),
 }
 

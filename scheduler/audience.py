@@ -17,17 +17,23 @@ from storage.access import in_subtree
 from storage.measurements import five_years_before
 from storage.models import Area, Child, User
 from storage.outbox import Message, enqueue_users
+from storage.targets import HAMIL, NIFAS, Target
+from storage.tips import PENDING, ChildClaim, TipPreference
 
 
 def families_of(posyandu_id: int, day: dt.date) -> Select:
-    """Families of a posyandu who need its day: a child under five, or no child registered yet
-    (a pregnant mother; issue 6 adds her stage and will narrow this)."""
+    """Families of a posyandu who need its day: a child under five, a pregnancy or the 42 days
+    after a birth (an active hamil or nifas target), or a child claimed and waiting for the
+    kader (confirmed at the posyandu); never those who said /berhenti."""
     cutoff = five_years_before(day)
     has_small_child = exists().where(Child.parent_user_id == User.id, Child.birth_date > cutoff)
-    has_any_child = exists().where(Child.parent_user_id == User.id)
+    expecting = exists().where(Target.user_id == User.id, Target.kind.in_((HAMIL, NIFAS)),
+                               Target.ended_on.is_(None))
+    claiming = exists().where(ChildClaim.user_id == User.id, ChildClaim.status == PENDING)
+    stopped = exists().where(TipPreference.user_id == User.id, TipPreference.stopped_at.is_not(None))
     return select(User.id).where(
         User.role == "keluarga", User.posyandu_id == posyandu_id,
-        or_(has_small_child, ~has_any_child),
+        or_(has_small_child, expecting, claiming), ~stopped,
     )
 
 

@@ -23,6 +23,7 @@ class Opening:
     time: dt.time
     rule_date: dt.date  # what the rule gave (the key of a change)
     moved: bool = False
+    cancelled: bool = False  # only listed when asked for (``with_cancelled``)
 
 
 def rule_date(posyandu: Posyandu, year: int, month: int) -> dt.date:
@@ -41,11 +42,13 @@ def _months(start: dt.date, end: dt.date):
 
 
 def openings(
-    posyandu: Posyandu, changes: list[PosyanduException], start: dt.date, end: dt.date
+    posyandu: Posyandu, changes: list[PosyanduException], start: dt.date, end: dt.date,
+    *, with_cancelled: bool = False,
 ) -> list[Opening]:
     """Openings whose actual date lies in [start, end], in date order. ``changes`` must hold
     every change whose rule date or new date is in the range (``storage.schedule.exceptions_of``
-    on a range one month wider than this one is plenty)."""
+    on a range one month wider than this one is plenty). Cancelled openings are left out unless
+    ``with_cancelled`` (then they are listed on their rule date, marked ``cancelled``)."""
     by_rule = {c.original_date: c for c in changes}
     found: list[Opening] = []
     # A change may move an opening across the range's edge: look a month beyond on both sides.
@@ -55,7 +58,9 @@ def openings(
         if change is None:
             opening = Opening(day, posyandu.opens_at, day)
         elif change.action == CANCEL:
-            continue
+            if not with_cancelled:
+                continue
+            opening = Opening(day, posyandu.opens_at, day, cancelled=True)
         else:
             opening = Opening(change.new_date, change.new_time or posyandu.opens_at, day, True)
         if start <= opening.date <= end:

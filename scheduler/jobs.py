@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete
 
-from scheduler import followups, jumat, posyandu_days
+from scheduler import broadcasts, followups, jumat, posyandu_days, tips
+from scheduler import tpk as tpk_weekly
+from storage import outbox
 from storage.db import Database
 from storage.models import ProcessedUpdate, utcnow
 from storage.registry import ZONES, get_value, set_value
@@ -40,6 +42,9 @@ class Job:
     zone: str
     cron: dict = field(default_factory=dict)
     description: str = ""
+    # False for a job that works from stored state (what is due now), so its next run catches up
+    # by itself: e.g. ``broadcasts``, which runs every minute.
+    catch_up: bool = True
 
     def trigger(self) -> CronTrigger:
         return CronTrigger(timezone=self.zone, **self.cron)
@@ -58,16 +63,20 @@ class Job:
 
 
 async def prune_processed_updates(db: Database, at: dt.datetime, _zone: str) -> int:
+    """Forget old update ids, and mark outbox rows that expired while pending."""
     async with db.transaction() as session:
         result = await session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < at - PROCESSED_UPDATES_KEPT)
         )
-        return result.rowcount or 0
+        return (result.rowcount or 0) + await outbox.expire(session, at)
 
 
 def _declare() -> dict[str, Job]:
     jobs = [Job("prune-processed-updates", prune_processed_updates, "Asia/Jakarta",
-                {"hour": 3, "minute": 17}, "forget processed update ids after 7 days")]
+                {"hour": 3, "minute": 17}, "forget processed update ids after 7 days; mark expired outbox rows"),
+            # Planned times are stored in UTC, so one job serves every zone.
+            Job("broadcasts", broadcasts.run, "Asia/Jakarta", {"minute": "*"},
+                "start planned broadcasts; settle running ones", catch_up=False)]
     for tag, zone in ZONES.items():
         tag = tag.lower()
         jobs += [
@@ -81,6 +90,10 @@ def _declare() -> dict[str, Job]:
                 {"day_of_week": "fri", "hour": 19, "minute": 0}, "Jum'at Serius recap"),
             Job(f"followups-{tag}", followups.remind, zone,
                 {"hour": 7, "minute": 15}, "re-check reminders to kader"),
+            Job(f"tpk-weekly-{tag}", tpk_weekly.weekly, zone,
+                {"day_of_week": "mon", "hour": 7, "minute": 0}, "TPK: visits due and overdue"),
+            Job(f"tips-{tag}", tips.send_tips, zone,
+                {"hour": "7,12,19", "minute": 0}, "stage tips to families at their hour"),
         ]
     return {job.name: job for job in jobs}
 
@@ -110,6 +123,8 @@ async def catch_up(db: Database, now: dt.datetime | None = None) -> list[str]:
     now = now or utcnow()
     ran = []
     for name, job in JOBS.items():
+        if not job.catch_up:
+            continue
         due = job.last_due(now)
         if due is None:
             continue

@@ -23,6 +23,12 @@ from storage.schedule import JUMAT_TARGET, actions_by_kecamatan, actions_count
 FRIDAY = 4
 
 
+def end_of_day(day: dt.date, zone: str) -> dt.datetime:
+    """Midnight after ``day`` in ``zone``, in UTC: Friday's messages are not sent on Saturday."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(zone))
+    return midnight.astimezone(dt.UTC)
+
+
 def next_friday(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=(FRIDAY - day.weekday()) % 7)
 
@@ -34,7 +40,8 @@ async def remind(db: Database, at: dt.datetime, zone: str) -> int:
     async with db.transaction() as session:
         return await enqueue_by_locale(
             session, peserta_in_zone(zone), f"jumat:{day}:remind",
-            lambda locale: Message(templates.render(locale, "jumat/reminder", target=JUMAT_TARGET)),
+            lambda locale: Message(templates.render(locale, "jumat/reminder", target=JUMAT_TARGET),
+                                   expires_at=end_of_day(day, zone)),
         )
 
 

@@ -28,6 +28,14 @@ from storage.models import Area, Child, FollowUp, Measurement, Posyandu
 from storage.outbox import Message
 
 LIST_LIMIT = 40  # names per section of a kader's list; the rest is counted
+# "Posyandu today" is still worth sending this long after the opening (a posyandu runs a morning).
+TODAY_USEFUL_FOR = dt.timedelta(hours=3)
+
+
+def opening_at(opening: Opening, zone: str) -> dt.datetime:
+    """The opening's start as an aware UTC datetime."""
+    local = dt.datetime.combine(opening.date, opening.time, tzinfo=ZoneInfo(zone))
+    return local.astimezone(dt.UTC)
 
 
 async def posyandu_opening_on(session, zone: str, day: dt.date):
@@ -51,8 +59,10 @@ async def remind_day_before(db: Database, at: dt.datetime, zone: str) -> int:
     total = 0
     async with db.transaction() as session:
         for posyandu, opening in await posyandu_opening_on(session, zone, day):
-            total += await _families(session, posyandu, opening, "H-1", "reminders/posyandu_h1")
-            total += await _kader_list(session, posyandu, opening)
+            starts = opening_at(opening, zone)
+            total += await _families(session, posyandu, opening, "H-1", "reminders/posyandu_h1",
+                                     starts)
+            total += await _kader_list(session, posyandu, opening, starts)
     return total
 
 
@@ -61,27 +71,30 @@ async def remind_morning(db: Database, at: dt.datetime, zone: str) -> int:
     total = 0
     async with db.transaction() as session:
         for posyandu, opening in await posyandu_opening_on(session, zone, day):
-            total += await _families(session, posyandu, opening, "H0", "reminders/posyandu_today")
+            total += await _families(session, posyandu, opening, "H0", "reminders/posyandu_today",
+                                     opening_at(opening, zone) + TODAY_USEFUL_FOR)
     return total
 
 
-async def _families(session, posyandu: Posyandu, opening: Opening, tag: str, template: str) -> int:
+async def _families(session, posyandu: Posyandu, opening: Opening, tag: str, template: str,
+                    expires_at: dt.datetime) -> int:
     return await enqueue_by_locale(
         session, families_of(posyandu.id, opening.date),
         f"posyandu:{posyandu.id}:{opening.date}:{tag}",
         lambda locale: Message(templates.render(locale, template, posyandu=posyandu,
-                                                opening=opening)),
+                                                opening=opening), expires_at=expires_at),
     )
 
 
-async def _kader_list(session, posyandu: Posyandu, opening: Opening) -> int:
+async def _kader_list(session, posyandu: Posyandu, opening: Opening,
+                      expires_at: dt.datetime) -> int:
     due = await children_due(session, posyandu.id, opening.date)
     return await enqueue_by_locale(
         session, kader_of(posyandu.id), f"posyandu:{posyandu.id}:{opening.date}:H-1-list",
         lambda locale: Message(templates.render(
             locale, "reminders/kader_list", posyandu=posyandu, opening=opening,
             limit=LIST_LIMIT, **due,
-        )),
+        ), expires_at=expires_at),
     )
 
 

@@ -3,16 +3,20 @@
 SKDN (the posyandu's monthly tally, Buku KIA): S all balita (under five) registered, K those with
 a Buku KIA/KMS, D weighed this month, N weighed and gaining (naik); also O (weighed this month but
 not last), B (first weighing ever) and T (not gaining). N/D' counts only children weighed both
-this month and last month (D'). Each child counts once a month, by its latest weighing.
+this month and last month (D'). Each child counts once a month, by its latest weighing: the row
+with ``Measurement.latest_of_month`` (latest date, then highest id), which
+``refresh_latest_of_month`` keeps right wherever measurements are added, moved or deleted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import Integer, and_, cast, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Child, Measurement
 
@@ -30,6 +34,26 @@ def five_years_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 5)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 5, day=28)
+
+
+async def refresh_latest_of_month(session: AsyncSession, child_id: int,
+                                  months: Iterable[dt.date]) -> None:
+    """Recompute ``latest_of_month`` of the child's measurements in each of ``months`` (any day
+    of the month): one UPDATE a month, over that child's few rows (index child_id, date)."""
+    for first in sorted({day.replace(day=1) for day in months}):
+        first, last = month_bounds(first)
+        later = aliased(Measurement)
+        newer = exists().where(
+            later.child_id == child_id, later.measured_on.between(first, last),
+            or_(later.measured_on > Measurement.measured_on,
+                and_(later.measured_on == Measurement.measured_on, later.id > Measurement.id)),
+        )
+        await session.execute(
+            update(Measurement)
+            .where(Measurement.child_id == child_id, Measurement.measured_on.between(first, last))
+            .values(latest_of_month=~newer)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 async def history(session: AsyncSession, child_id: int, before: dt.date | None = None,
@@ -109,7 +133,12 @@ async def skdn(session: AsyncSession, posyandu_id: int, month: dt.date) -> Skdn:
         select(func.count(), func.coalesce(func.sum(cast(Child.has_kia, Integer)), 0))
         .where(balita)
     )).one()
-    latest = latest_in_month(first, last).where(Measurement.posyandu_id == posyandu_id).subquery()
+    latest = (
+        select(Measurement.child_id, Measurement.gain)
+        .where(Measurement.posyandu_id == posyandu_id, Measurement.latest_of_month,
+               Measurement.measured_on.between(first, last))
+        .subquery()
+    )
     weighed_before = (
         select(Measurement.child_id)
         .where(Measurement.posyandu_id == posyandu_id,
@@ -121,7 +150,7 @@ async def skdn(session: AsyncSession, posyandu_id: int, month: dt.date) -> Skdn:
         .select_from(latest)
         .join(Child, Child.id == latest.c.child_id)
         .outerjoin(weighed_before, weighed_before.c.child_id == latest.c.child_id)
-        .where(balita, latest.c.rank == 1)
+        .where(balita)
         .group_by(latest.c.gain)
     )).all()
     by_gain = {gain: (count, with_last) for gain, count, with_last in rows}
@@ -135,25 +164,15 @@ async def skdn(session: AsyncSession, posyandu_id: int, month: dt.date) -> Skdn:
     )
 
 
-def latest_in_month(first: dt.date, last: dt.date):
-    """Each child's measurements in the month ranked newest first (rank 1 = the latest)."""
-    rank = func.row_number().over(
-        partition_by=Measurement.child_id,
-        order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
-    ).label("rank")
-    return select(Measurement, rank).where(Measurement.measured_on.between(first, last))
-
-
 async def latest_this_month(session: AsyncSession, posyandu_id: int,
                             month: dt.date) -> list[tuple[Child, Measurement]]:
     """Each child's latest measurement this month, with the child, by name."""
     first, last = month_bounds(month)
-    latest = latest_in_month(first, last).where(Measurement.posyandu_id == posyandu_id).subquery()
     rows = await session.execute(
         select(Child, Measurement)
-        .join(latest, latest.c.child_id == Child.id)
-        .join(Measurement, Measurement.id == latest.c.id)
-        .where(latest.c.rank == 1)
+        .join(Measurement, Measurement.child_id == Child.id)
+        .where(Measurement.posyandu_id == posyandu_id, Measurement.latest_of_month,
+               Measurement.measured_on.between(first, last))
         .order_by(Child.name)
     )
     return [(child, measurement) for child, measurement in rows.all()]

@@ -32,6 +32,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -221,6 +223,12 @@ class Measurement(Base):
         Index("ix_measurements_child_date", "child_id", "measured_on"),
         Index("ix_measurements_desa_date", "desa_code", "measured_on"),
         Index("ix_measurements_posyandu_date", "posyandu_id", "measured_on"),
+        # Monthly area reports read each child's latest row of a month from this index alone
+        # (storage.reports; migration 0010; the flag is a column too, or SQLite reads the table).
+        Index("ix_measurements_latest_desa_date", "desa_code", "measured_on", "flagged", "zlen",
+              "zwei", "zwfl", "latest_of_month",
+              sqlite_where=text("latest_of_month = 1"),  # as SQLAlchemy writes it on SQLite
+              postgresql_where=text("latest_of_month")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -252,6 +260,11 @@ class Measurement(Base):
     bgm: Mapped[bool] = mapped_column(Boolean, default=False)
     stunted: Mapped[bool] = mapped_column(Boolean, default=False)
     wasted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True on each child's latest measurement of its calendar month (latest date, then highest
+    # id): the row monthly figures count. Kept by storage.measurements.refresh_latest_of_month
+    # wherever measurements are added, moved or deleted; True by default because a new row
+    # usually is its month's latest (bot.measuring.save refreshes when it is not).
+    latest_of_month: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class FollowUp(Base):
@@ -272,9 +285,9 @@ class FollowUp(Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+from storage import broadcasts as _broadcasts  # noqa: E402,F401
 from storage import outbox as _outbox  # noqa: E402,F401
 from storage import schedule as _schedule  # noqa: E402,F401
 from storage import targets as _targets  # noqa: E402,F401
 from storage import tips as _tips  # noqa: E402,F401
-from storage import broadcasts as _broadcasts  # noqa: E402,F401
 from storage import tpk as _tpk  # noqa: E402,F401

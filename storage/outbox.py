@@ -11,6 +11,7 @@ Life of a row::
        |                  |--other-> failed    (bounded tries, last_error kept)
        +---429/5xx/net----+  (back to pending, later)
        +---reclaim--------+  (the worker that claimed it died)
+    pending --past expires_at--> expired (never claimed; marked by the daily prune job)
 
 Claiming marks rows ``sending`` with the worker's id in one statement (PostgreSQL: ``FOR UPDATE
 SKIP LOCKED``, so several workers never take the same row; SQLite: one writer). A row is marked
@@ -41,6 +42,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     update,
 )
@@ -53,6 +55,8 @@ from storage.models import Base, User, UTCDateTime, utcnow
 # Kinds of message, and their default priority (lower is sent first: notices before bulk).
 KINDS = {"notice": 0, "reminder": 1, "tip": 2, "broadcast": 3}
 PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed", "blocked"
+STOPPED = "stopped"  # a broadcast was stopped before this row went: claim never takes it
+EXPIRED = "expired"  # still pending when it stopped being useful (e.g. after the posyandu day)
 BATCH = 1000  # rows per INSERT when enqueueing a stream
 
 
@@ -62,6 +66,7 @@ class OutboxMessage(Base):
         # The claim query's order: what is due, most urgent first.
         Index("ix_outbox_due", "status", "priority", "not_before", "id"),
         Index("ix_outbox_user_status", "user_id", "status"),
+        Index("ix_outbox_broadcast_status", "broadcast_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,6 +89,12 @@ class OutboxMessage(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After this moment the row is never sent ("posyandu tomorrow" is wrong the day after).
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The coordinator's broadcast this row belongs to (issue 7: its status counts, its stop).
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,7 @@ class Message:
     buttons: Sequence[Sequence[tuple[str, str]]] | None = None
     image: bytes | None = None
     priority: int | None = None
+    expires_at: dt.datetime | None = None  # not sent after this (aware UTC)
 
     def columns(self) -> dict[str, Any]:
         return {
@@ -103,6 +115,7 @@ class Message:
             "priority": KINDS[self.kind] if self.priority is None else self.priority,
             "buttons": [[list(b) for b in row] for row in self.buttons] if self.buttons else None,
             "image": self.image,
+            "expires_at": self.expires_at,
         }
 
 
@@ -142,6 +155,7 @@ async def enqueue_users(
     key_prefix: str,
     not_before: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    broadcast_id: int | None = None,
 ) -> int:
     """One row per user that ``users`` selects (a ``select(User.id)`` with filters), in one
     INSERT ... SELECT: nothing is loaded into Python, so 100,000 recipients cost no memory.
@@ -160,13 +174,15 @@ async def enqueue_users(
         literal(cols["text"], Text).label("text"),
         _maybe(cols["buttons"], JSON).label("buttons"),
         _maybe(cols["image"], LargeBinary).label("image"),
+        _maybe(cols["expires_at"], UTCDateTime).label("expires_at"),
         literal(not_before or now, UTCDateTime).label("not_before"),
         literal(PENDING).label("status"),
         literal(0).label("attempts"),
         literal(now, UTCDateTime).label("created_at"),
+        _maybe(broadcast_id, Integer).label("broadcast_id"),
     ).where(User.blocked_at.is_(None))
     names = ["dedupe_key", "kind", "priority", "user_id", "platform", "chat_id", "text", "buttons",
-             "image", "not_before", "status", "attempts", "created_at"]
+             "image", "expires_at", "not_before", "status", "attempts", "created_at", "broadcast_id"]
     stmt = _insert(session).from_select(names, source).on_conflict_do_nothing(
         index_elements=["dedupe_key"]
     )
@@ -234,7 +250,8 @@ async def claim(
     """Take up to ``limit`` due rows for this worker (marks them ``sending``)."""
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now, _not_blocked())
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now, _not_blocked(),
+               or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now))
         .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
     )
@@ -251,6 +268,16 @@ async def claim(
     rows = list((await session.execute(stmt)).scalars())
     rows.sort(key=lambda r: (r.priority, r.not_before, r.id))
     return rows
+
+
+async def expire(session: AsyncSession, now: dt.datetime) -> int:
+    """Mark pending rows past their expiry (claim already skips them; this makes it visible)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.expires_at <= now)
+        .values(status=EXPIRED)
+    )
+    return result.rowcount or 0
 
 
 async def mark_sent(session: AsyncSession, row_ids: Sequence[int], now: dt.datetime) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    delete,
     func,
     select,
 )
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Area, Base, UTCDateTime, utcnow
 
-MOVE, CANCEL = "move", "cancel"
+MOVE, CANCEL, RESTORE = "move", "cancel", "restore"  # RESTORE: back to the rule
 JUMAT_TARGET = 1000  # actions per kabupaten per Friday
 CATEGORIES = ("pmt", "sanitasi", "edukasi", "periksa", "bantuan")
 
@@ -105,6 +106,17 @@ async def set_exception(
     found.created_by, found.created_at = user_id, now or utcnow()
     await session.flush()
     return found
+
+
+async def clear_exception(session: AsyncSession, *, posyandu_id: int, original_date: dt.date) -> bool:
+    """Undo a move or cancellation: the opening follows the rule again. False if none was set."""
+    result = await session.execute(
+        delete(PosyanduException).where(
+            PosyanduException.posyandu_id == posyandu_id,
+            PosyanduException.original_date == original_date,
+        )
+    )
+    return bool(result.rowcount)
 
 
 def kabupaten_of(code: str) -> str | None:

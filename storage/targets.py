@@ -103,3 +103,56 @@ async def active_target(session: AsyncSession, user_id: int, kind: str | None = 
 
 def end(target: Target, day: dt.date, reason: str) -> None:
     target.ended_on, target.end_reason = day, reason
+
+
+# --- stage changes (issue 8: a TPK ends a stage; issue 6's birth flow may reuse these) -----
+
+ERASED = "dihapus"  # a TPK-recorded target erased on request: anonymised, ended
+ERASED_NAME = "(dihapus)"
+EARLIEST_BIRTH_WEEK = 20  # a pregnancy that ends before this week is a loss, not a birth
+# Why a TPK may end each kind of stage (a nifas stage also ends by itself after 42 days: DONE).
+STAGE_ENDS = {HAMIL: (BORN, LOSS, MOVED), CATIN: (MARRIED, MOVED), NIFAS: (MOVED,),
+              BADUTA: (MOVED,)}
+
+
+def earliest_birth(target: Target) -> dt.date | None:
+    """The first day a birth can be recorded for this pregnancy (HPHT + 20 weeks), if dated."""
+    hpht = target.hpht or (hpht_from_due(target.due_date) if target.due_date else None)
+    return hpht + dt.timedelta(weeks=EARLIEST_BIRTH_WEEK) if hpht else None
+
+
+def record_birth(target: Target, born: dt.date, *, actor_id: int | None,
+                 now: dt.datetime) -> Target:
+    """End the pregnancy ``target`` (reason BORN) on ``born`` and return her nifas stage, not yet
+    added to the session. Same person, place and TPK; one more child born (unknown stays
+    unknown); the birth is her last birth for the next 4T check."""
+    if target.kind != HAMIL or target.ended_on is not None:
+        raise ValueError("only an active pregnancy ends in a birth")
+    end(target, born, BORN)
+    return Target(
+        kind=NIFAS, user_id=target.user_id, name=target.name, sex=target.sex or "P",
+        birth_date=target.birth_date, desa_code=target.desa_code, posyandu_id=target.posyandu_id,
+        tpk_user_id=target.tpk_user_id, hpht=target.hpht, due_date=target.due_date,
+        children_born=target.children_born + 1 if target.children_born is not None else None,
+        delivered_on=born, last_birth_on=born, created_by=actor_id, created_at=now,
+    )
+
+
+def nifas_over(target: Target, day: dt.date) -> bool:
+    """The 42 days after the birth are over on ``day`` (KF4 was the last window)."""
+    return target.kind == NIFAS and target.delivered_on is not None \
+        and (day - target.delivered_on).days > NIFAS_DAYS
+
+
+def anonymise(target: Target, day: dt.date) -> None:
+    """Erase who a TPK-recorded target is, keep what area statistics need: the name, birth
+    date, linked child and birth history go; stage dates are kept to their month (monthly
+    report figures); the stage ends (reason ERASED) if it had not."""
+    target.name, target.birth_date, target.child_id = ERASED_NAME, None, None
+    target.children_born, target.last_birth_on = None, None
+    for column in ("hpht", "due_date", "wedding_date", "delivered_on"):
+        value = getattr(target, column)
+        if value is not None:
+            setattr(target, column, value.replace(day=1))
+    if target.ended_on is None:
+        end(target, day, ERASED)

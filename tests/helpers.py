@@ -55,6 +55,7 @@ async def build_world(session, now: dt.datetime) -> World:
         "koor_malingping": dict(role="koordinator", area_code="36.02.01"),
         "koor_lebak": dict(role="koordinator", area_code="36.02"),
         "bidan_a": dict(role="bidan", area_code="36.02.01.2001"),
+        "tpk_a": dict(role="tpk", area_code="36.02.01.2001"),
     }
     for name, values in people.items():
         user = User(platform="test", platform_user_id=name, chat_id=name, locale="id",

@@ -27,23 +27,46 @@ NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 # {child} and {measurement} are a fresh child of the kader's posyandu and its last weighing,
 # entered by that kader 35 days before NOW.
 PATHS = {
-    "gabung": ("stranger", "/start {join_a}", []),
+    "gabung": ("stranger", "/start {join_a}", ["y", "hamil"]),
+    "siapa": ("ibu_a1", "/tips siapa", ["hamil", "hpht", "1/9/2026"]),
     "undang": ("koor_malingping", "/undang", ["Bidan desa", "36.02.01.2001"]),
     "ukur": ("kader_a", "/ukur", ["{child}", "today", "12,5", "88", "skip", "save"]),
     "anak_baru": ("kader_a", "/anak_baru",
                   ["Nama Baru", "L", "1/1/2025", "Ibu Baru", "y", "skip", "skip"]),
     "ralat": ("kader_a", "/ralat", ["{measurement}", "fix", "12,5", "88", "y"]),
     "hapusdata": ("ibu_a1", "/hapusdata", ["n"]),
+    "hamil": ("ibu_a1", "/tips hamil", ["hpht", "1/9/2026", "pagi"]),
+    "catin": ("ibu_a1", "/tips catin", ["20/6/2027", "pagi"]),
+    "balita": ("ibu_a1", "/tips balita", ["Anak Baru", "1/5/2025", "L", "pagi"]),
+    "jam_tips": ("ibu_a1", "/tips jam", ["pagi"]),
+    "lahir": ("ibu_a1", "/tips lahir", ["hari ini", "Bayi Fuzz", "P"]),
+    "kehilangan": ("ibu_a1", "/tips kehilangan", ["n"]),  # needs a pregnancy: answered, no flow
     "aksi": ("koor_malingping", "/aksi", ["pmt", "Membagikan telur untuk balita", "skip"]),
     "jadwal": ("koor_malingping", "/jadwal", ["1", "2026-12-10", "move", "12/12", "08:00"]),
+    "siaran": ("koor_malingping", "/siaran baru", ["posyandu", "10/12/2026", "08:00", "Balai desa", "36.02.01", "keluarga", "ok", "ok", "later", "25/11/2026 08:00"]),
+    "laporan": ("koor_malingping", "/laporan", ["2026-11"]),
+    # TPK flows branch by target kind; a path follows one branch, padded with its last answer.
+    "sasaran_baru": ("tpk_a", "/sasaran_baru", ["hamil", "y", "Ibu Fuzz", "17/8/2001", "12", "2",
+                                                "1/1/2025", "save", "y", "save", "save", "save"]),
+    "skrining": ("tpk_a", "/skrining_catin", ["{catin}", "150", "45", "23", "11", "tidak",
+                                              "keep", "keep"]),
+    "kunjungan": ("tpk_a", "/kunjungan", ["{hamil}", "go", "hari ini", "24", "11", "30", "1",
+                                          "none", "none", "none", "none", "none", "none", "none",
+                                          "none", "none", "none"]),
+    # Started by a summary button (an opener "tpk:..." is sent as a button payload).
+    "tpk_tahap": ("tpk_a", "tpk:b:{hamil_id}", ["hari ini", "y"]),
+    "tpk_hapus": ("tpk_a", "tpk:x:{hamil_id}", ["n"]),
 }
-STAFF = {"koor_malingping": "koordinator", "kader_a": "kader", "ibu_a1": "keluarga"}
+STAFF = {"koor_malingping": "koordinator", "kader_a": "kader", "ibu_a1": "keluarga",
+         "tpk_a": "tpk"}
 
 payloads = st.one_of(
     st.text(max_size=64),
     st.builds(lambda f, s, v: f"f:{f}:{s}:{v}", st.sampled_from([*FLOWS, "x"]),
               st.integers(-2, 5), st.text(max_size=20)),
-    st.builds(lambda p, v: f"{p}{v}", st.sampled_from(["c:", "cp:", "m:", "lang:", "f:"]),
+    st.builds(lambda p, v: f"{p}{v}", st.sampled_from(["c:", "cp:", "m:", "lang:", "f:",
+                                                     "tpk:t:", "tpk:v:", "tpk:s:", "tpk:p:",
+                                                     "tpk:b:", "tpk:x:", "tpk:o:"]),
               st.text(max_size=20)),
 )
 inputs = st.lists(
@@ -100,7 +123,7 @@ def test_random_input_never_crashes(sqlite_template, tmp_path):
         who, opener, answers = PATHS[flow]
         user = f"{who}-{next(counter)}"
         names = await _clone_user(db, who, user, world)
-        await send(user, "text", opener.format(**names))
+        await send(user, "payload" if opener.startswith("tpk:") else "text", opener.format(**names))
         for answer in answers[:step]:
             await send(user, "text", answer.format(**names))
         for kind, value in steps:
@@ -167,4 +190,15 @@ async def _clone_user(db: Database, template: str, new_id: str, world) -> dict:
             session.add(measurement)
             await session.flush()
             names.update(child=child.name, measurement=measurement.id)
+        if source.role == "tpk":  # a catin to screen and an ibu hamil to visit, of this TPK
+            from storage.targets import Target
+
+            catin = Target(kind="catin", name=f"Catin {new_id}", sex="P", desa_code=source.area_code,
+                           birth_date=dt.date(2001, 8, 17), wedding_date=dt.date(2027, 2, 1),
+                           created_at=NOW)
+            hamil = Target(kind="hamil", name=f"Hamil {new_id}", sex="P", desa_code=source.area_code,
+                           hpht=dt.date(2026, 8, 1), created_at=NOW)
+            session.add_all([catin, hamil])
+            await session.flush()
+            names.update(catin=catin.name, hamil=hamil.name, hamil_id=hamil.id)
     return names

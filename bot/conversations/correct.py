@@ -7,7 +7,8 @@ State diagram::
 
 Only a child's latest measurement can be changed (the N/T of later weighings rest on it), and
 only by the kader who entered it. The change is recorded in the audit log (ids and fields,
-not the values).
+not the values). Deleting it makes an earlier measurement of that month the month's latest
+(``Measurement.latest_of_month``, refreshed here).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.conversations.measure import parse_length, parse_weight
 from bot.core import Reply
 from bot.measuring import Entry, check, fill, open_follow_up, result_reply, usual_position
 from bot.parsing import choice_of, yes_no_buttons
-from storage.measurements import last_entry_by
+from storage.measurements import last_entry_by, refresh_latest_of_month
 from storage.models import Child, FollowUp, Measurement
 
 NAME = "ralat"
@@ -81,12 +82,21 @@ async def finish(ctx: Context, data: dict) -> list[Reply]:
     await ctx.session.execute(delete(FollowUp).where(FollowUp.measurement_id == measurement.id))
     if data["action"] == "del":
         await ctx.session.delete(measurement)
+        await ctx.session.flush()
+        # An earlier measurement of that month may now be its latest.
+        await refresh_latest_of_month(ctx.session, measurement.child_id, [measurement.measured_on])
         await ctx.audit("delete", "measurement", measurement.id,
                         detail=f"child {measurement.child_id}")
         return [ctx.reply("measure/deleted")]
     child = await ctx.session.get(Child, measurement.child_id)
     checked = await check(ctx, child, corrected_entry(measurement, data), replacing=measurement.id)
+    old_date = measurement.measured_on
     fill(measurement, checked)
+    if measurement.measured_on != old_date:
+        # Only the date decides the month's latest (today a correction keeps the date).
+        await ctx.session.flush()
+        await refresh_latest_of_month(ctx.session, measurement.child_id,
+                                      [old_date, measurement.measured_on])
     open_follow_up(ctx, checked, measurement)
     await ctx.audit("update", "measurement", measurement.id, detail="weight,length")
     return [ctx.reply("measure/corrected"), result_reply(ctx, checked)]

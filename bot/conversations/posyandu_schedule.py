@@ -1,4 +1,5 @@
-"""``/jadwal``: a coordinator moves or cancels one posyandu opening (a holiday, a flood).
+"""``/jadwal``: a coordinator moves or cancels one posyandu opening (a holiday, a flood), or
+puts a changed opening back on its usual day.
 
 A *posyandu* opens on a rule (the 10th, or the 2nd Tuesday of the month); a change touches one
 opening only (``storage.schedule.PosyanduException``), and the reminders follow it: the
@@ -9,7 +10,8 @@ State diagram::
 
     /jadwal --> [posyandu in my area] --> [one of its next openings]
             --> [move or cancel] --cancel--> stored, families and kader told
-                     |
+                     |    \
+                     |     restore (only for a changed opening) --> rule again, told
                      move --> [new date] --> [new time, or the usual one] --> stored, told
 """
 
@@ -22,13 +24,12 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.conversation import Answer, Flow, Invalid, Step, register
 from bot.core import Reply
-from bot.parsing import choice_of
 from scheduler.audience import enqueue_by_locale, families_of, kader_of
 from scheduler.calendar import openings
 from storage.access import posyandu_query
 from storage.models import Area, Posyandu
 from storage.outbox import Message
-from storage.schedule import CANCEL, MOVE, exceptions_of, set_exception
+from storage.schedule import CANCEL, MOVE, RESTORE, clear_exception, exceptions_of, set_exception
 
 SHOWN = 3  # next openings offered
 AHEAD = dt.timedelta(days=120)  # how far a new date may lie
@@ -72,12 +73,12 @@ async def next_openings(ctx: Context, posyandu_id: int):
     end = today + dt.timedelta(days=31 * (SHOWN + 1))
     changes = await exceptions_of(ctx.session, posyandu.id, today - dt.timedelta(days=62),
                                   end + dt.timedelta(days=62))
-    return posyandu, openings(posyandu, changes, today, end)[:SHOWN]
+    return posyandu, openings(posyandu, changes, today, end, with_cancelled=True)[:SHOWN]
 
 
 async def opening_buttons(ctx: Context, data: dict):
     _, found = await next_openings(ctx, data["posyandu"])
-    return [[(ctx.label("date_short", o.date) + (" *" if o.moved else ""),
+    return [[(ctx.label("date_short", o.date) + (" *" if o.moved else " ❌" if o.cancelled else ""),
               o.rule_date.isoformat())] for o in found]
 
 
@@ -88,18 +89,30 @@ async def opening_values(ctx: Context, data: dict):
 
 async def parse_opening(ctx: Context, answer: Answer, data: dict) -> str:
     _, found = await next_openings(ctx, data["posyandu"])
-    offered = {o.rule_date.isoformat() for o in found}
+    offered = {o.rule_date.isoformat(): o for o in found}
     if answer.choice not in offered:
+        raise Invalid("choose_button")
+    opening = offered[answer.choice]
+    data["changed"] = opening.moved or opening.cancelled  # only then can it be restored
+    return answer.choice
+
+
+def action_buttons(ctx: Context, data: dict):
+    rows = [[(ctx.label("schedule_move"), MOVE), (ctx.label("schedule_cancel"), CANCEL)]]
+    if data.get("changed"):
+        rows.append([(ctx.label("schedule_restore"), RESTORE)])
+    return rows
+
+
+def parse_action(_ctx: Context, answer: Answer, data: dict) -> str:
+    allowed = (MOVE, CANCEL, RESTORE) if data.get("changed") else (MOVE, CANCEL)
+    if answer.choice not in allowed:
         raise Invalid("choose_button")
     return answer.choice
 
 
-def action_buttons(ctx: Context, _data):
-    return [[(ctx.label("schedule_move"), MOVE), (ctx.label("schedule_cancel"), CANCEL)]]
-
-
 def action_values(_ctx: Context, data: dict):
-    return {"original": dt.date.fromisoformat(data["opening"])}
+    return {"original": dt.date.fromisoformat(data["opening"]), "changed": data.get("changed")}
 
 
 def moving(data: dict) -> bool:
@@ -164,26 +177,34 @@ async def finish(ctx: Context, data: dict) -> list[Reply]:
     if posyandu is None:  # moved out of the user's area since the first question
         raise Invalid("posyandu_not_in_area")
     original = dt.date.fromisoformat(data["opening"])
+    action = data["action"]
     new_date = dt.date.fromisoformat(data["new_date"]) if moving(data) else None
     new_time = dt.time.fromisoformat(data["new_time"]) if moving(data) else None
-    change = await set_exception(
-        ctx.session, posyandu_id=posyandu.id, original_date=original, action=data["action"],
-        new_date=new_date, new_time=new_time, user_id=ctx.user.id, now=ctx.now,
-    )
+    if action == RESTORE:
+        await clear_exception(ctx.session, posyandu_id=posyandu.id, original_date=original)
+    else:
+        await set_exception(
+            ctx.session, posyandu_id=posyandu.id, original_date=original, action=action,
+            new_date=new_date, new_time=new_time, user_id=ctx.user.id, now=ctx.now,
+        )
     await ctx.audit("change_posyandu_day", "posyandu", posyandu.id,
-                    detail=f"{original} {change.action} {new_date or ''}".strip())
-    tag = f"moved-{new_date}-{new_time:%H%M}" if new_date else "cancelled"
-    key = f"posyandu:{posyandu.id}:{original}:{tag}"
+                    detail=f"{original} {action} {new_date or ''}".strip())
+    # The time of the change is in the key: moving it away and back again is told each time.
+    key = f"posyandu:{posyandu.id}:{original}:{action}:{ctx.now:%Y%m%d%H%M%S}"
 
     def notice(locale: str) -> Message:
         from templates import render
 
         return Message(render(locale, "reminders/posyandu_changed", posyandu=posyandu,
-                              original_date=original, new_date=new_date, new_time=new_time),
+                              original_date=original, new_date=new_date, new_time=new_time,
+                              restored=action == RESTORE),
                        kind="notice")
 
     notified = await enqueue_by_locale(ctx.session, families_of(posyandu.id, original), key, notice)
     notified += await enqueue_by_locale(ctx.session, kader_of(posyandu.id), key, notice)
+    if action == RESTORE:
+        return [ctx.reply("schedule/restored", posyandu=posyandu, original=original,
+                          notified=notified)]
     if new_date:
         return [ctx.reply("schedule/moved", posyandu=posyandu, original=original,
                           new_date=new_date, new_time=new_time, notified=notified)]
@@ -198,7 +219,7 @@ FLOW = register(
             Step("posyandu", "schedule/ask_posyandu", parse_posyandu, buttons=posyandu_buttons),
             Step("opening", "schedule/ask_opening", parse_opening, buttons=opening_buttons,
                  values=opening_values),
-            Step("action", "schedule/ask_action", choice_of(MOVE, CANCEL),
+            Step("action", "schedule/ask_action", parse_action,
                  buttons=action_buttons, values=action_values),
             Step("new_date", "schedule/ask_date", parse_new_date, when=moving),
             Step("new_time", "schedule/ask_time", parse_new_time, buttons=time_buttons,

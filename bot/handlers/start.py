@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.conversation import FLOWS, start
 from bot.core import Reply
+from bot.handlers.tips import resume_messages
 from bot.router import Router
 from storage import registry
 from storage.models import Area, Posyandu
@@ -15,6 +16,11 @@ router = Router("start")
 
 @router.command("start")
 async def start_command(ctx: Context) -> list[Reply]:
+    # After /berhenti, /start turns the messages on again.
+    return await resume_messages(ctx) + await _start(ctx)
+
+
+async def _start(ctx: Context) -> list[Reply]:
     _, argument = ctx.incoming.command or ("/start", "")
     if not argument:
         if ctx.user.role is None:

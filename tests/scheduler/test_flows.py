@@ -93,6 +93,31 @@ async def test_coordinator_cancels_an_opening(dispatcher, db, world):
     assert change.action == "cancel" and change.original_date == dt.date(2027, 1, 10)
 
 
+async def test_a_changed_opening_goes_back_to_the_rule(dispatcher, db, world, clock):
+    talk = Talk(dispatcher, "koor_malingping")
+    await talk.say("/jadwal")
+    await talk.say(str(world.posyandu_a))
+    await talk.press("Min 10/01")
+    assert "↩️ Kembali ke jadwal biasa" not in talk.buttons  # nothing to restore yet
+    assert "pilih salah satu tombol" in await talk.text("restore")  # typing it does not either
+    await talk.press("❌ Tiadakan")
+    clock.now += dt.timedelta(minutes=5)
+    await talk.say("/jadwal")
+    await talk.say(str(world.posyandu_a))
+    assert "Min 10/01 ❌" in talk.buttons  # a cancelled opening is still offered, marked
+    await talk.press("Min 10/01 ❌")
+    assert "kembali ke jadwal biasa" in talk.last.replies[-1].text
+    done = await talk.text("↩️ Kembali ke jadwal biasa")
+    assert "kembali ke jadwal biasa" in done and "10 Januari 2027" in done
+    assert await count(db, PosyanduException) == 0
+    async with db.transaction() as session:
+        notices = list(await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == "ibu_a1").order_by(OutboxMessage.id)))
+    # Told twice: cancelled, then back on the usual day.
+    assert ["ditiadakan" in n.text for n in notices] == [True, False]
+    assert "kembali ke jadwal biasa" in notices[1].text
+
+
 async def test_posyandu_outside_the_area_is_refused(dispatcher, db, world):
     talk = Talk(dispatcher, "koor_malingping")
     await talk.say("/jadwal")

@@ -66,6 +66,28 @@ async def test_wit_and_wib_posyandu_are_reminded_at_their_own_16_00(db, world, c
     assert "08:00" in family.text
 
 
+async def test_a_reminder_not_sent_by_the_opening_is_never_sent(db, world, clock):
+    from storage import outbox
+
+    await run_job(db, "posyandu-h1-wib", dt.datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    await run_job(db, "posyandu-day-wib", dt.datetime(2026, 12, 9, 23, 30, tzinfo=UTC))
+    opening = dt.datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 08:00 WIB
+    found = await rows(db, f"posyandu:{world.posyandu_a}:2026-12-10")
+    assert {r.expires_at for k, r in found.items() if ":H-1" in k} == {opening}
+    assert {r.expires_at for k, r in found.items() if ":H0:" in k} == {
+        opening + dt.timedelta(hours=3)}
+    async with db.transaction() as session:  # delivery was down until 09:00 WIB
+        late = await outbox.claim(session, "w", 100, opening + dt.timedelta(hours=1))
+    assert {r.dedupe_key.split(":")[3] for r in late} == {"H0"}
+    # The daily prune marks what is left and expired; it is never claimed.
+    assert await run_job(db, "prune-processed-updates", opening + dt.timedelta(days=1)) == 3
+    async with db.transaction() as session:
+        statuses = {r.status for r in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.contains(":H-1")))}
+        assert await outbox.claim(session, "w", 100, opening + dt.timedelta(days=1)) == []
+    assert statuses == {"expired"}
+
+
 async def test_same_job_twice_sends_each_family_one_reminder(db, world, clock):
     at = dt.datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
     assert await run_job(db, "posyandu-h1-wib", at) == 3
@@ -162,7 +184,8 @@ async def test_catch_up_runs_a_missed_job_once(db, world, clock):
     at_17 = dt.datetime(2026, 12, 9, 10, 0, tzinfo=UTC)  # an hour after the WIB run was due
     ran = await catch_up(db, at_17)
     # 16:00 WIB, WITA and WIT all passed within the grace period; the mornings did not.
-    assert ran == ["posyandu-h1-wib", "posyandu-h1-wita", "posyandu-h1-wit"]
+    # (17:00 WIB is 19:00 WIT: the evening tips there are due right now.)
+    assert ran == ["posyandu-h1-wib", "posyandu-h1-wita", "posyandu-h1-wit", "tips-wit"]
     assert await last_run(db, "posyandu-h1-wib") == dt.datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
     assert len(await rows(db, "posyandu:")) == 3
     assert await catch_up(db, at_17 + dt.timedelta(minutes=5)) == []
