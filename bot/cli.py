@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="seed a demo area and chat as its kader")
     demo.add_argument("--as", dest="role", default="kader",
-                      choices=["kader", "koordinator", "bidan", "ibu"])
+                      choices=["kader", "koordinator", "bidan", "ibu", "tpk"])
     demo.set_defaults(func=cmd_demo)
 
     db = sub.add_parser("db", help="database")

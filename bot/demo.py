@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from storage.models import Child, User
 from storage.registry import AreaRow, add_posyandu, import_areas
+from storage.targets import CATIN, HAMIL, Target, due_from_hpht
 
 DEMO_AREAS = [
     AreaRow(0, "36", "Banten", "provinsi", None, "Asia/Jakarta"),
@@ -25,6 +26,7 @@ DEMO_USERS = {
     "demo-koordinator": "koordinator",
     "demo-bidan": "bidan",
     "demo-ibu": "keluarga",
+    "demo-tpk": "tpk",
 }
 DEMO_CHILDREN = [
     ("Siti Aminah", "P", dt.date(2024, 3, 14), "Rina"),
@@ -68,4 +70,17 @@ async def seed_demo(session, now: dt.datetime) -> bool:
             parent_user_id=users["keluarga"].id if mother == "Rina" else None,
             created_by=users["kader"].id, created_at=now,
         ))
+    # Two women the demo TPK accompanies: a pregnant mother (week 20) and a bride-to-be.
+    today = now.date()
+    hpht = today - dt.timedelta(weeks=20)
+    session.add_all([
+        Target(kind=HAMIL, name="Rina", sex="P", birth_date=dt.date(1998, 4, 2),
+               desa_code="36.02.01.2001", posyandu_id=posyandu.id, tpk_user_id=users["tpk"].id,
+               hpht=hpht, due_date=due_from_hpht(hpht), children_born=1,
+               last_birth_on=dt.date(2024, 3, 14), created_by=users["tpk"].id, created_at=now),
+        Target(kind=CATIN, name="Nur Aini", sex="P", birth_date=dt.date(2005, 1, 9),
+               desa_code="36.02.01.2001", tpk_user_id=users["tpk"].id,
+               wedding_date=today + dt.timedelta(days=75), created_by=users["tpk"].id,
+               created_at=now),
+    ])
     return True

@@ -40,7 +40,7 @@ PATHS = {
     "balita": ("ibu_a1", "/tips balita", ["Anak Baru", "1/5/2025", "L", "pagi"]),
     "jam_tips": ("ibu_a1", "/tips jam", ["pagi"]),
     "lahir": ("ibu_a1", "/tips lahir", ["hari ini", "Bayi Fuzz", "P"]),
-    "kehilangan": ("ibu_a1", "/tips kehilangan", ["n"]),  # needs a pregnancy: answered, no flow
+    "kehilangan": ("ibu_a1", "/tips kehilangan", ["n"]),
     "aksi": ("koor_malingping", "/aksi", ["pmt", "Membagikan telur untuk balita", "skip"]),
     "jadwal": ("koor_malingping", "/jadwal", ["1", "2026-12-10", "move", "12/12", "08:00"]),
     "siaran": ("koor_malingping", "/siaran baru", ["posyandu", "10/12/2026", "08:00", "Balai desa", "36.02.01", "keluarga", "ok", "ok", "later", "25/11/2026 08:00"]),
@@ -190,6 +190,12 @@ async def _clone_user(db: Database, template: str, new_id: str, world) -> dict:
             session.add(measurement)
             await session.flush()
             names.update(child=child.name, measurement=measurement.id)
+        if source.role == "keluarga":  # pregnant, so /tips kehilangan and lahir reach their flows
+            from storage.targets import Target
+
+            session.add(Target(kind="hamil", user_id=user.id, desa_code="36.02.01.2001",
+                               posyandu_id=source.posyandu_id, hpht=dt.date(2026, 5, 1),
+                               due_date=dt.date(2027, 2, 5), created_at=NOW))
         if source.role == "tpk":  # a catin to screen and an ibu hamil to visit, of this TPK
             from storage.targets import Target
 

@@ -155,6 +155,7 @@ async def test_screening_at_risk_with_typos_questioned(tpk, db, world, clock):
     await tpk.press("Terpapar asap rokok")
     result = joined(await tpk.press("Tetap 10/01/2027"))
     assert "BERISIKO" in result
+    assert "(kurus)\nLILA 22,5 cm · Hb 11,0 g/dL\n" in result  # one line each, not run together
     for reason in ("umur di bawah 20 tahun", "IMT kurang (kurus)", "LILA kurang (KEK)",
                    "Hb rendah (anemia)", "asap rokok", "TTD) 1 tablet sehari selama 90 hari",
                    "menunda kehamilan", "bidan"):
