@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +18,25 @@ def names(locale: str) -> set[str]:
 
 def test_both_locales_have_the_same_templates():
     assert names("id") == names("en")
+
+
+_CLOSING_TAG_AT_END = re.compile(r"\{%-?\s*end(if|for)\s*%\}$")
+_TAGS_ONLY = re.compile(r"(\{%.*?%\}\s*)+")
+
+
+def test_no_line_of_text_runs_into_the_next():
+    """With ``trim_blocks`` the newline after a block tag is dropped: a line of text that ends
+    in ``{% endif %}`` would run into the next one ("hamil 24 mingguTanda: ..."). Such a line
+    ends in ``{% endif +%}``, which keeps its newline."""
+    offenders = []
+    for path in sorted(ROOT.rglob("*.j2")):
+        lines = path.read_text().split("\n")
+        for number, (line, following) in enumerate(zip(lines, lines[1:]), start=1):
+            text = line.rstrip()
+            if (_CLOSING_TAG_AT_END.search(text) and not _TAGS_ONLY.fullmatch(text.strip())
+                    and following.strip()):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []
 
 
 def test_child_named_like_a_tag_is_shown_not_obeyed():

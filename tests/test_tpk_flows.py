@@ -270,6 +270,7 @@ async def test_hamil_visit_with_danger_sign_notifies_the_bidan_once(tpk, db, wor
     assert notice.user_id == world.users["bidan_a"] and notice.kind == "notice"
     assert notice.priority == 0 and notice.dedupe_key == f"tpk-danger:{visit.id}:{world.users['bidan_a']}"
     assert "Rina Wati" in notice.text and "Perdarahan" in notice.text and "SEGERA" in notice.text
+    assert "minggu\nTanda: " in notice.text  # the week and the signs on lines of their own
 
 
 async def test_hamil_running_totals_and_trimester_2_cutoff(tpk, db, world, clock):
