@@ -31,7 +31,7 @@ def test_no_line_of_text_runs_into_the_next():
     offenders = []
     for path in sorted(ROOT.rglob("*.j2")):
         lines = path.read_text().split("\n")
-        for number, (line, following) in enumerate(zip(lines, lines[1:]), start=1):
+        for number, (line, following) in enumerate(zip(lines, lines[1:], strict=False), start=1):
             text = line.rstrip()
             if (_CLOSING_TAG_AT_END.search(text) and not _TAGS_ONLY.fullmatch(text.strip())
                     and following.strip()):
