@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -73,6 +72,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psutil
+from _process import RssSampler, cpu_seconds, feed, machine_busy_seconds
 from _pyspy import Recorder, summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,28 +209,6 @@ async def seed(url: str, plan: Plan) -> None:
 # --------------------------------------------------------------------------- measuring
 
 
-class RssSampler:
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.peak = 0
-
-    async def run(self) -> None:
-        with contextlib.suppress(psutil.Error):
-            while True:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-                await asyncio.sleep(0.05)
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
-
-
-def machine_busy_seconds() -> float:
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
-
-
 @dataclass
 class BatchRound:
     seconds: float
@@ -309,16 +287,6 @@ async def one_batch(fake, bot, kader, kids: list[Kid], today: dt.date,
         raise SystemExit(f"bench: unexpected batch answer: {(parts[0].text or '')[:200]!r}")
     stored = int(head.group(2))
     return BatchRound(parts[-1].at - started, len(parts), stored, BATCH_LINES - stored)
-
-
-async def feed(fake, plan: list, backlog: int) -> None:
-    position = 0
-    while position < len(plan):
-        room = max(backlog - fake.pending_updates, 0)
-        for user, text in plan[position:position + room]:
-            user.send_text(text)
-        position += room
-        await asyncio.sleep(0.002)
 
 
 async def measure(runtime: str, database: str, plan: Plan, args: argparse.Namespace,
