@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.access import in_subtree
 from storage.measurements import five_years_before
 from storage.models import Base, Child, Posyandu, User, UTCDateTime, utcnow
 from storage.outbox import BLOCKED, FAILED, PENDING, SENT, OutboxMessage
@@ -107,12 +108,6 @@ class Broadcast(Base):
         return [g for g in (self.groups or "").split(",") if g]
 
 
-def in_area(column, code: str):
-    """``column`` lies in the area ``code`` (itself or below). A range instead of LIKE so both
-    engines use an index (SQLite's LIKE is case-insensitive and cannot)."""
-    return or_(column == code, and_(column > code + ".", column < code + "/"))
-
-
 def audience(area_code: str, roles: Sequence[str], groups: Sequence[str], day: dt.date) -> Select:
     """THE recipients of a broadcast, as ``select(User.id)``: people of ``roles`` in the area
     (``area_code`` or below) and, for families, in any of ``groups`` (none: every family).
@@ -126,10 +121,10 @@ def audience(area_code: str, roles: Sequence[str], groups: Sequence[str], day: d
     roles = [r for r in roles if r in AUDIENCE_ROLES]
     if not roles:
         return select(User.id).where(false())
-    posyandu_here = select(Posyandu.id).where(in_area(Posyandu.desa_code, area_code))
+    posyandu_here = select(Posyandu.id).where(in_subtree(Posyandu.desa_code, area_code))
     place = or_(
         and_(User.role.in_((KADER, KELUARGA)), User.posyandu_id.in_(posyandu_here)),
-        and_(User.role.not_in((KADER, KELUARGA)), in_area(User.area_code, area_code)),
+        and_(User.role.not_in((KADER, KELUARGA)), in_subtree(User.area_code, area_code)),
     )
     stopped = exists().where(TipPreference.user_id == User.id, TipPreference.stopped_at.is_not(None))
     query = select(User.id).where(User.role.in_(roles), place, User.blocked_at.is_(None), ~stopped)

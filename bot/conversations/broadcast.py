@@ -36,6 +36,7 @@ from bot.core import Reply
 from bot.parsing import choice_of, parse_date
 from scheduler import broadcasts as starter
 from storage import broadcasts as bc
+from storage.access import in_subtree
 from storage.broadcasts import AUDIENCE_ROLES, GROUPS, TEMPLATES, Broadcast, audience
 from storage.models import Area
 from storage.roles import KELUARGA
@@ -154,7 +155,7 @@ async def parse_area(ctx: Context, answer: Answer, _data: dict) -> str:
     else:
         query = select(Area).where(func.lower(Area.name) == value.lower())
         if ctx.user.area_code and not ctx.scope.is_admin:
-            query = query.where(bc.in_area(Area.code, ctx.user.area_code))
+            query = query.where(in_subtree(Area.code, ctx.user.area_code))
         found = (await ctx.session.scalars(query.order_by(Area.code).limit(6))).all()
         if not found:
             raise Invalid("broadcast_area_name", name=value)
