@@ -63,10 +63,12 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -242,6 +244,7 @@ class RuntimeResult:
     throughput: Throughput
     rss_peak: int
     warmup_batch: BatchRound
+    queued_notices: int = 0  # referral notices in the outbox at the end (batch phase included)
 
 
 class Counter:
@@ -433,7 +436,8 @@ def report(result: RuntimeResult) -> list[str]:
         f"goal >= 100/s: {verdict(t.rate >= 100)}",
         f"{'':<8}   replies: {t.stored:,} results, {t.attention:,} confirmation questions, "
         f"{t.other:,} other, {t.errors:,} internal errors; referral notices to bidan "
-        f"delivered by the end {t.notices:,}",
+        f"queued {result.queued_notices:,}, delivered by the end {t.notices:,} (delivery "
+        f"sends each bidan at most one message every 1.1 s)",
         f"{'':<8}   calls in the timed window: "
         + ", ".join(f"{name} {count:,}" for name, count in sorted(t.methods.items())),
         f"{r:<8} bot RSS peak        {result.rss_peak / 2**20:6.0f} MB",
@@ -473,6 +477,9 @@ async def main(args: argparse.Namespace) -> int:
             path = workdir / f"{runtime}.db"
             shutil.copy(template, path)
             result = await measure(runtime, f"sqlite:///{path}", plan, args)
+            with closing(sqlite3.connect(path)) as connection:
+                result.queued_notices = connection.execute(
+                    "SELECT count(*) FROM outbox WHERE kind = 'notice'").fetchone()[0]
             print("\n".join(report(result)), flush=True)
             if args.profile:
                 print(summary(args.profile / f"{runtime}-measure.txt"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, insert, select
 
 import templates
 from bot.context import Context
@@ -62,19 +62,37 @@ def match_children(children: list[Child], text: str, limit: int = 5) -> list[Chi
     return [by_id[i] for i in match_names([(c.id, c.name) for c in children], text, limit)]
 
 
+# The one-line form runs these for every message: statements built once (building one costs
+# about as much as running it on SQLite).
+_PLACE = (
+    select(Posyandu.name, Posyandu.desa_code, Area.timezone)
+    .outerjoin(Area, Posyandu.desa_code == Area.code)
+    .where(Posyandu.id == bindparam("posyandu"))
+)
+# The posyandu's place and its children of exactly this name (none: one row, child NULL).
+_PLACE_AND_EXACT_NAME = _PLACE.add_columns(Child).outerjoin(
+    Child, and_(Child.posyandu_id == Posyandu.id, func.lower(Child.name) == bindparam("name"))
+)
+_NAMES = select(Child.id, Child.name).where(Child.posyandu_id == bindparam("posyandu"))
+_INSERT_MEASUREMENT = insert(Measurement.__table__)  # Core: no ORM object is needed
+_BIDANS = select(User).where(User.role == BIDAN, User.area_code == bindparam("desa"))
+
+
 async def find_children(session, posyandu_id: int, text: str) -> list[Child]:
     """``match_names`` for one posyandu. The one-line form is hot: an exact name is found by
-    SQL alone; otherwise only (id, name) pairs are loaded to match, then the chosen children."""
+    SQL alone, in the statement that reads the posyandu's place (``local_today`` after this
+    costs no query); otherwise only (id, name) pairs are loaded to match, then the chosen
+    children."""
     wanted = " ".join(text.split())
-    exact = (await session.scalars(
-        select(Child).where(Child.posyandu_id == posyandu_id,
-                            func.lower(Child.name) == wanted.lower())
+    rows = (await session.execute(
+        _PLACE_AND_EXACT_NAME, {"posyandu": posyandu_id, "name": wanted.lower()}
     )).all()
+    if rows:
+        _places(session)[posyandu_id] = Place(posyandu_id, *rows[0][:3])
+    exact = [row[3] for row in rows if row[3] is not None]
     if exact and all(c.name.casefold() == wanted.casefold() for c in exact):
-        return list(exact)
-    names = (await session.execute(
-        select(Child.id, Child.name).where(Child.posyandu_id == posyandu_id)
-    )).all()
+        return exact
+    names = (await session.execute(_NAMES, {"posyandu": posyandu_id})).all()
     ids = match_names(list(names), text)
     if not ids:
         return []
@@ -82,14 +100,35 @@ async def find_children(session, posyandu_id: int, text: str) -> list[Child]:
     return [found[i] for i in ids]
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """What measuring needs of a posyandu: its name (referral notices), desa and time zone."""
+
+    id: int
+    name: str
+    desa_code: str
+    timezone: str | None
+
+
+async def posyandu_place(session, posyandu_id: int) -> Place | None:
+    """The posyandu's ``Place``, read once per transaction (a batch of 50 lines, or
+    ``local_today`` then ``save``, share it): kept in ``session.info``, which lives and dies
+    with the session of one update."""
+    places = _places(session)
+    if posyandu_id not in places:
+        row = (await session.execute(_PLACE, {"posyandu": posyandu_id})).first()
+        places[posyandu_id] = None if row is None else Place(posyandu_id, *row)
+    return places[posyandu_id]
+
+
+def _places(session) -> dict[int, Place | None]:
+    return session.info.setdefault("measuring.places", {})
+
+
 async def local_today(ctx: Context, posyandu_id: int) -> dt.date:
-    """Today's date where the posyandu is (WIB, WITA or WIT). The posyandu row is loaded with
-    its zone, so a later ``session.get(Posyandu, ...)`` (e.g. in ``save``) needs no query."""
-    row = (await ctx.session.execute(
-        select(Posyandu, Area.timezone).join(Area, Posyandu.desa_code == Area.code)
-        .where(Posyandu.id == posyandu_id)
-    )).first()
-    zone = row[1] if row is not None else None
+    """Today's date where the posyandu is (WIB, WITA or WIT)."""
+    place = await posyandu_place(ctx.session, posyandu_id)
+    zone = place.timezone if place is not None else None
     return ctx.now.astimezone(ZoneInfo(zone or "Asia/Jakarta")).date()
 
 
@@ -166,24 +205,23 @@ async def check(ctx: Context, child: Child, entry: Entry, replacing: int | None 
     return Checked(entry, child, assessment, position, problems, previous)
 
 
-async def save(ctx: Context, checked: Checked) -> Measurement:
-    """Store the measurement with its results; open a follow-up when the child needs one."""
+async def save(ctx: Context, checked: Checked) -> int:
+    """Store the measurement with its results; open a follow-up when the child needs one.
+    Returns the new measurement's id."""
     child = checked.child
-    posyandu = await ctx.session.get(Posyandu, child.posyandu_id)
-    measurement = Measurement(
-        child_id=child.id, posyandu_id=child.posyandu_id, desa_code=posyandu.desa_code,
-        entered_by=ctx.user.id, entered_at=ctx.now,
-    )
-    fill(measurement, checked)
-    ctx.session.add(measurement)
-    await ctx.session.flush()
+    place = await posyandu_place(ctx.session, child.posyandu_id)
+    result = await ctx.session.execute(_INSERT_MEASUREMENT, {
+        "child_id": child.id, "posyandu_id": child.posyandu_id, "desa_code": place.desa_code,
+        "entered_by": ctx.user.id, "entered_at": ctx.now, **result_values(checked),
+    })
+    measurement_id = result.inserted_primary_key[0]
     if same_month(checked.previous, checked.entry.measured_on):
         # Rare (re-measure, back-dated entry): which row is the month's latest changes.
         await refresh_latest_of_month(ctx.session, child.id, [checked.entry.measured_on])
-    await ctx.audit("create", "measurement", measurement.id, detail=f"child {child.id}")
-    open_follow_up(ctx, checked, measurement)
-    checked.notified = await notify_bidan(ctx, checked, measurement, posyandu)
-    return measurement
+    await ctx.audit("create", "measurement", measurement_id, detail=f"child {child.id}")
+    open_follow_up(ctx, checked, measurement_id)
+    checked.notified = await notify_bidan(ctx, checked, measurement_id, place)
+    return measurement_id
 
 
 def same_month(measurements: list[Measurement], day: dt.date) -> bool:
@@ -193,15 +231,13 @@ def same_month(measurements: list[Measurement], day: dt.date) -> bool:
                for m in measurements)
 
 
-async def notify_bidan(ctx: Context, checked: Checked, measurement: Measurement,
-                       posyandu: Posyandu) -> int:
+async def notify_bidan(ctx: Context, checked: Checked, measurement_id: int,
+                       posyandu: Place) -> int:
     """Queue a referral notice to each bidan of the posyandu's desa (through the outbox)."""
     reasons = [str(r) for r in checked.assessment.referral_reasons]
     if not reasons:
         return 0
-    bidans = (await ctx.session.scalars(
-        select(User).where(User.role == BIDAN, User.area_code == posyandu.desa_code)
-    )).all()
+    bidans = (await ctx.session.scalars(_BIDANS, {"desa": posyandu.desa_code})).all()
     for bidan in bidans:
         text = templates.render(
             bidan.locale, "measure/referral_notice", child=checked.child, posyandu=posyandu,
@@ -209,7 +245,7 @@ async def notify_bidan(ctx: Context, checked: Checked, measurement: Measurement,
         )
         await outbox.enqueue(
             ctx.session, outbox.Message(text, kind="notice"),
-            dedupe_key=f"referral:{measurement.id}:{bidan.id}", chat_id=bidan.chat_id,
+            dedupe_key=f"referral:{measurement_id}:{bidan.id}", chat_id=bidan.chat_id,
             platform=bidan.platform, user_id=bidan.id, now=ctx.now,
         )
     return len(bidans)
@@ -217,32 +253,40 @@ async def notify_bidan(ctx: Context, checked: Checked, measurement: Measurement,
 
 def fill(measurement: Measurement, checked: Checked) -> None:
     """Copy the inputs and WHO results of a checked entry onto a measurement row."""
+    for name, value in result_values(checked).items():
+        setattr(measurement, name, value)
+
+
+def result_values(checked: Checked) -> dict:
+    """The inputs and WHO results of a checked entry, by ``Measurement`` column."""
     entry, a = checked.entry, checked.assessment
-    measurement.measured_on = entry.measured_on
-    measurement.weight_kg, measurement.lenhei_cm = entry.weight_kg, entry.lenhei_cm
-    measurement.position = checked.position if entry.lenhei_cm is not None else None
-    measurement.armc_cm, measurement.headc_cm = entry.armc_cm, entry.headc_cm
-    measurement.oedema = False
-    measurement.age_days, measurement.clenhei = a.age_days, a.clenhei
-    measurement.zlen, measurement.zwei = a.length_for_age.z, a.weight_for_age.z
-    measurement.zwfl, measurement.zbmi = a.weight_for_length.z, a.bmi_for_age.z
-    measurement.flagged = any(i.flagged for i in (a.length_for_age, a.weight_for_age,
-                                                  a.weight_for_length, a.bmi_for_age))
-    measurement.cat_lhfa = _code(a.length_for_age)
-    measurement.cat_wfa = _code(a.weight_for_age)
-    measurement.cat_wflh = _code(a.weight_for_length)
-    measurement.gain = a.weight_gain.status.value if a.weight_gain else None
-    measurement.two_t, measurement.bgm = a.two_t, a.bgm
-    measurement.stunted = a.stunted
-    measurement.wasted = "wasting" in a.referral_reasons
+    return {
+        "measured_on": entry.measured_on,
+        "weight_kg": entry.weight_kg, "lenhei_cm": entry.lenhei_cm,
+        "position": checked.position if entry.lenhei_cm is not None else None,
+        "armc_cm": entry.armc_cm, "headc_cm": entry.headc_cm,
+        "oedema": False,
+        "age_days": a.age_days, "clenhei": a.clenhei,
+        "zlen": a.length_for_age.z, "zwei": a.weight_for_age.z,
+        "zwfl": a.weight_for_length.z, "zbmi": a.bmi_for_age.z,
+        "flagged": any(i.flagged for i in (a.length_for_age, a.weight_for_age,
+                                           a.weight_for_length, a.bmi_for_age)),
+        "cat_lhfa": _code(a.length_for_age),
+        "cat_wfa": _code(a.weight_for_age),
+        "cat_wflh": _code(a.weight_for_length),
+        "gain": a.weight_gain.status.value if a.weight_gain else None,
+        "two_t": a.two_t, "bgm": a.bgm,
+        "stunted": a.stunted,
+        "wasted": "wasting" in a.referral_reasons,
+    }
 
 
-def open_follow_up(ctx: Context, checked: Checked, measurement: Measurement) -> None:
+def open_follow_up(ctx: Context, checked: Checked, measurement_id: int) -> None:
     reasons = follow_up_reasons(checked.assessment)
     if reasons:
         ctx.session.add(FollowUp(
             child_id=checked.child.id, posyandu_id=checked.child.posyandu_id,
-            measurement_id=measurement.id, reasons=",".join(reasons), created_at=ctx.now,
+            measurement_id=measurement_id, reasons=",".join(reasons), created_at=ctx.now,
             recheck_on=checked.entry.measured_on + dt.timedelta(days=ctx.settings.followup_days),
         ))
 

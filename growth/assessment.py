@@ -18,8 +18,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-import numpy as np
-
 from growth.age import age_in_days, completed_months
 from growth.categories import Category, Index, categorize
 from growth.weight_gain import (
@@ -29,7 +27,7 @@ from growth.weight_gain import (
     WeightGain,
     assess_weight_gain,
 )
-from growth.zscores import LYING, STANDING, compute_zscores
+from growth.zscores import LYING, STANDING, zscores_one
 
 Position = Literal["l", "h"]
 
@@ -126,19 +124,17 @@ def assess_child(
     if str(sex).strip().lower() not in {"m", "f", "1", "2"}:
         raise ValueError(f"sex must be 'm'/'f' or 1/2, not {sex!r}")
     nan = math.nan
-    # Codes and float arrays given ready-made: one child is the bot's hot path, and mapping
-    # strings to codes (built for big columns) would cost more than the z-scores themselves.
-    r = compute_zscores(
-        sex=np.array([1 if str(sex).strip().lower() in ("m", "1") else 2], np.int8),
-        age_days=np.array([days], np.float64),
-        weight=np.array([nan if weight_kg is None else weight_kg], np.float64),
-        lenhei=np.array([nan if lenhei_cm is None else lenhei_cm], np.float64),
-        measure=np.array([{"l": LYING, "h": STANDING}.get(position or "", 0)], np.int8),
-        headc=np.array([nan if headc_cm is None else headc_cm], np.float64),
-        armc=np.array([nan if armc_cm is None else armc_cm], np.float64),
-        oedema=np.array([bool(oedema)]),
+    # One child is the bot's hot path: the scalar twin of ``compute_zscores`` (same doubles).
+    v = zscores_one(
+        1 if str(sex).strip().lower() in ("m", "1") else 2,
+        days,
+        weight=nan if weight_kg is None else weight_kg,
+        lenhei=nan if lenhei_cm is None else lenhei_cm,
+        measure={"l": LYING, "h": STANDING}.get(position or "", 0),
+        headc=nan if headc_cm is None else headc_cm,
+        armc=nan if armc_cm is None else armc_cm,
+        oedema=bool(oedema),
     )
-    v = {k: float(a[0]) for k, a in r.items()}
     lfa = _index(v["zlen"], v["flen"], "lhfa")
     wfa = _index(v["zwei"], v["fwei"], "wfa")
     wfl = _index(v["zwfl"], v["fwfl"], "wflh")

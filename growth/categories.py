@@ -102,8 +102,10 @@ def categorize(index: Index, z: float | None) -> Category | None:
     """The category of one z-score, or None when it is missing."""
     if z is None or math.isnan(z):
         return None
-    rank = int(category_ranks(index, np.array([z]))[0])
-    return SCHEMES[index].categories[rank]
+    scheme = SCHEMES[index]  # the rule of ``category_ranks``, for one float
+    rank = sum((z >= bound) if inclusive else (z > bound)
+               for bound, inclusive in zip(scheme.bounds, scheme.inclusive, strict=True))
+    return scheme.categories[rank]
 
 
 def categories(index: Index) -> tuple[Category, ...]:

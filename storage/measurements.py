@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, cast, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, cast, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -56,14 +56,24 @@ async def refresh_latest_of_month(session: AsyncSession, child_id: int,
         )
 
 
+def _history_query(bounded: bool):
+    query = select(Measurement).where(Measurement.child_id == bindparam("child"))
+    if bounded:
+        query = query.where(Measurement.measured_on <= bindparam("before"))
+    return (query.order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+            .limit(bindparam("limit")))
+
+
+# Built once: every /ukur line reads the child's history (building costs about as much as
+# running the statement on SQLite).
+_HISTORY = {bounded: _history_query(bounded) for bounded in (False, True)}
+
+
 async def history(session: AsyncSession, child_id: int, before: dt.date | None = None,
                   limit: int = 36) -> list[Measurement]:
     """The child's measurements, oldest first (the latest ``limit``)."""
-    query = select(Measurement).where(Measurement.child_id == child_id)
-    if before is not None:
-        query = query.where(Measurement.measured_on <= before)
     rows = await session.scalars(
-        query.order_by(Measurement.measured_on.desc(), Measurement.id.desc()).limit(limit)
+        _HISTORY[before is not None], {"child": child_id, "before": before, "limit": limit}
     )
     return list(reversed(rows.all()))
 

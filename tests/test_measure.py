@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from growth.zscores import compute_one
-from storage.models import AuditEntry, Child, FollowUp, Measurement
+from storage.models import AuditEntry, Child, FollowUp, Measurement, User
 from tests.helpers import Talk, joined
 
 BORN = dt.date(2024, 5, 1)  # every child of the test world; 30 months on 2026-11-20
@@ -324,6 +324,55 @@ async def test_referral_notice_reaches_the_bidan_once(kader, db, world):
     assert "Siti Aminah" in rows[0].text and "pendek (stunting)" in rows[0].text
     # A normal result tells nobody.
     assert "Bidan" not in joined(await kader.say("/ukur Budi 12,5 90"))
+
+
+async def test_one_line_stores_the_row_its_audit_follow_up_and_notice(kader, db, world):
+    """The one-line path writes with Core statements: every row must still point at the
+    measurement it belongs to, and the notice name the posyandu."""
+    from storage.outbox import OutboxMessage
+
+    assert "Bidan desa sudah diberi tahu" in joined(await kader.say("/ukur Siti 11 82"))
+    [stored] = await measurements(db)
+    assert (stored.child_id, stored.posyandu_id, stored.desa_code, stored.entered_by) == (
+        world.children["siti"], world.posyandu_a, "36.02.01.2001", world.users["kader_a"])
+    assert (stored.measured_on, stored.position, stored.stunted, stored.latest_of_month) == (
+        TODAY, "h", True, True)
+    who = compute_one(sex="m", age_days=(TODAY - BORN).days, weight=11.0, lenhei=82.0,
+                      measure="h")
+    assert (stored.zlen, stored.zwei, stored.zwfl) == (who["zlen"], who["zwei"], who["zwfl"])
+    async with db.transaction() as session:
+        audit = (await session.execute(select(
+            AuditEntry.actor_user_id, AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
+            AuditEntry.detail))).all()
+        follow_up = await session.scalar(select(FollowUp))
+        notice = await session.scalar(select(OutboxMessage))
+    assert audit == [(world.users["kader_a"], "create", "measurement", str(stored.id),
+                      f"child {world.children['siti']}")]
+    assert follow_up.measurement_id == stored.id and "stunting" in follow_up.reasons
+    assert notice.dedupe_key == f"referral:{stored.id}:{world.users['bidan_a']}"
+    assert "Posyandu Melati" in notice.text
+
+
+async def test_one_line_dates_by_the_posyandu_time_zone(dispatcher, db, world, clock):
+    """16:30 UTC is still the 20th in Banten (WIB) but already the 21st in Jayapura (WIT)."""
+    async with db.transaction() as session:
+        session.add(User(platform="test", platform_user_id="kader_c", chat_id="kader_c",
+                         role="kader", posyandu_id=world.posyandu_c, locale="id",
+                         locale_chosen=False, created_at=clock.now))
+    clock.now = dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)
+    text = await Talk(dispatcher, "kader_c").text("/ukur yohana wenda 12,5 90")
+    assert "Yohana Wenda" in text and "21/11/2026" in text
+    assert "20/11/2026" in await Talk(dispatcher, "kader_a").text("/ukur Siti 12,5 90")
+    stored = {m.child_id: m.measured_on for m in await measurements(db)}
+    assert stored == {world.children["yohana"]: dt.date(2026, 11, 21),
+                      world.children["siti"]: dt.date(2026, 11, 20)}
+
+
+async def test_one_line_finds_close_spellings_and_not_other_posyandu(kader, db, world):
+    assert "Siti Aminah" in await kader.text("/ukur siti aminha 12,5 90")
+    # Rudi Hartono belongs to posyandu Mawar: for this kader he does not exist.
+    assert "tidak ada di posyandu Anda" in await kader.text("/ukur Rudi Hartono 12,5 90")
+    assert [m.child_id for m in await measurements(db)] == [world.children["siti"]]
 
 
 async def test_shared_contact_links_the_child_when_the_family_joins(dispatcher, kader, db, world):

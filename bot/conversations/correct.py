@@ -97,7 +97,7 @@ async def finish(ctx: Context, data: dict) -> list[Reply]:
         await ctx.session.flush()
         await refresh_latest_of_month(ctx.session, measurement.child_id,
                                       [old_date, measurement.measured_on])
-    open_follow_up(ctx, checked, measurement)
+    open_follow_up(ctx, checked, measurement.id)
     await ctx.audit("update", "measurement", measurement.id, detail="weight,length")
     return [ctx.reply("measure/corrected"), result_reply(ctx, checked)]
 

@@ -82,8 +82,8 @@ async def one_line(ctx: Context, text: str) -> list[Reply]:
     except Invalid as reason:
         return [ctx.reply(f"errors/{reason.template}", **reason.values),
                 ctx.reply("measure/oneline_help")]
-    today = await local_today(ctx, ctx.user.posyandu_id)
     found = await find_children(ctx.session, ctx.user.posyandu_id, line.name)
+    today = await local_today(ctx, ctx.user.posyandu_id)  # read with the children: no query
     data = {"measured_on": today.isoformat(), "weight": line.weight, "length": line.length,
             "extra": [None, None]}
     if line.position:
