@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bot.delivery import Delivery, open_sender  # noqa: E402
+from bot.runner import freeze_startup_objects  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from scheduler.jobs import run_job  # noqa: E402
 from storage import outbox  # noqa: E402
@@ -140,9 +141,13 @@ async def send_bench(folder: Path, rate: float, messages: int, runtime: str) -> 
                         telegram_api_url=api_root, runtime=runtime)
     async with open_sender(settings) as sender:
         delivery = Delivery(db, sender, rate=rate)
+        freeze_startup_objects()  # as `tumbuh deliver` does
+        process = psutil.Process()
+        cpu_before = sum(process.cpu_times()[:2])
         started = time.perf_counter()
         stats = await delivery.run_until_idle()
         wall = time.perf_counter() - started
+        cpu = sum(process.cpu_times()[:2]) - cpu_before
     done_parent.send("stop")
     server_side = results_parent.recv()
     server.join()
@@ -153,7 +158,8 @@ async def send_bench(folder: Path, rate: float, messages: int, runtime: str) -> 
     span = server_side["last"] - server_side["first"]
     achieved = (server_side["sent"] - 1) / span if span > 0 else 0.0
     return {"rate": rate, "sent": stats["sent"], "wall": wall, "achieved": achieved,
-            "ratio": achieved / rate, "429": server_side["429"]}
+            "ratio": achieved / rate, "429": server_side["429"], "cpu_share": cpu / wall,
+            "cpu_ms": cpu / messages * 1000}
 
 
 async def main() -> None:
@@ -183,7 +189,8 @@ async def main() -> None:
                 run = await send_bench(folder, rate, args.messages, args.runtime)
                 print(f"send {args.messages:,} at R={rate:g}/s ({args.runtime}): achieved "
                       f"{run['achieved']:.1f}/s = {run['ratio']:.3f} x R, 429s: {run['429']}, "
-                      f"wall {run['wall']:.1f} s "
+                      f"wall {run['wall']:.1f} s, sender CPU {run['cpu_share']:.0%} of a core "
+                      f"({run['cpu_ms']:.2f} ms a message) "
                       f"(goal >= 0.95 x R and no 429: "
                       f"{'ok' if run['ratio'] >= 0.95 and run['429'] == 0 else 'MISSED'})")
 

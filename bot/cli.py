@@ -336,6 +336,7 @@ async def cmd_deliver(settings: Settings, _args) -> int:
     import signal
 
     from bot.delivery import Delivery, open_sender
+    from bot.runner import freeze_startup_objects
 
     if not settings.telegram_token:
         print("tumbuh: setting TUMBUH_TELEGRAM_TOKEN is required for `tumbuh deliver`",
@@ -345,6 +346,7 @@ async def cmd_deliver(settings: Settings, _args) -> int:
     try:
         async with open_sender(settings) as sender:
             delivery = Delivery(db, sender, rate=settings.telegram_rate)
+            freeze_startup_objects()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, delivery.stop)

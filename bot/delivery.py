@@ -126,9 +126,12 @@ class Delivery:
         self.db = db
         self.sender = sender
         self.pacer = Pacer(rate)
-        # Claim about two seconds of sending at a time: enough to keep the pace, few enough that
-        # other workers and newer notices are not kept waiting.
-        self.batch = batch or max(10, min(500, int(rate * 2)))
+        # Keep about a second of sending claimed (enough different chats to keep each one's
+        # spacing, few enough that other workers and newer notices are not kept waiting), taken
+        # in quarter-second claims: on SQLite a claim holds the event loop while it runs, and one
+        # big claim made the pacer drop slots (R = 300: 0.94 R with claims of 500 rows).
+        self.batch = batch or max(10, min(500, int(rate)))
+        self.claim_size = max(10, self.batch // 4)
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
@@ -143,6 +146,7 @@ class Delivery:
         self._slots = asyncio.Semaphore(concurrency)
         self._alive: AsyncConnection | None = None
         self._last_reclaim = 0.0
+        self._drained_at = -float("inf")
         # Group commit of "sent": each send waits until its row is recorded before its slot is
         # free again, so at most ``concurrency`` rows are ever sent-but-unrecorded.
         self._done: list[tuple[int, asyncio.Future]] = []
@@ -210,8 +214,10 @@ class Delivery:
         """Claim if the local queue runs low, then start the next send. False: nothing to do."""
         if not self.db.is_sqlite and time.monotonic() - self._last_reclaim > self.reclaim_seconds:
             await self._reclaim()
-        if len(self._queue) < self.batch // 2:
-            await self._claim(self.batch - len(self._queue))
+        if len(self._queue) <= self.batch - self.claim_size and (
+            not self._queue or time.monotonic() - self._drained_at > self.poll_seconds
+        ):
+            await self._claim(self.claim_size)
         if not self._queue:
             return False
         row = self._next_row()
@@ -242,6 +248,8 @@ class Delivery:
         async with self.db.transaction() as session:
             rows = await outbox.claim(session, self.worker, limit, self.clock())
         self._queue.extend(rows)
+        if len(rows) < limit:  # nothing more is due: send what is queued before asking again
+            self._drained_at = time.monotonic()
         if len(self.pacer._chats) > 10_000:
             self.pacer.forget_idle_chats()
 

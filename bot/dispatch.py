@@ -14,8 +14,9 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,17 +39,33 @@ Deliver = Callable[[Outcome], Awaitable[None]]
 ChatAction = Callable[[str], Awaitable[None]]
 
 # Statements every update runs, built once: building a statement costs about as much as running
-# it on SQLite (argument coercion, cache key), and these run for every update.
-_USER_AND_SESSION = (
-    select(User, ConversationSession)
-    .outerjoin(ConversationSession, ConversationSession.user_id == User.id)
+# it on SQLite (argument coercion, cache key), and these run for every update. The user is an ORM
+# object (handlers read and change it); the saved conversation only plain columns of the same
+# row, written back with Core statements: loading it as a second ORM object cost more than
+# SQLite spent on the whole statement.
+_FLOWS = ConversationSession.__table__
+_USER_AND_FLOW = (
+    select(User, _FLOWS.c.flow, _FLOWS.c.step, _FLOWS.c.data, _FLOWS.c.updated_at)
+    .outerjoin(_FLOWS, _FLOWS.c.user_id == User.id)
     .where(User.platform == bindparam("platform"), User.platform_user_id == bindparam("user"))
 )
+_INSERT_FLOW = insert(_FLOWS)
+_UPDATE_FLOW = update(_FLOWS).where(_FLOWS.c.user_id == bindparam("user"))
+_DELETE_FLOW = delete(_FLOWS).where(_FLOWS.c.user_id == bindparam("user"))
 _CLAIM = {
-    # On the Core table: an ORM insert with parameters would take the ORM bulk path (no rowcount).
-    name: insert(ProcessedUpdate.__table__).on_conflict_do_nothing()
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    name: insert_of(ProcessedUpdate.__table__).on_conflict_do_nothing()
+    for name, insert_of in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFlow:
+    """The conversation row as read at the start of the update."""
+
+    flow: str
+    step: int
+    data: dict
+    updated_at: dt.datetime
 
 
 class Dispatcher:
@@ -135,15 +152,19 @@ class Dispatcher:
 
     async def _context(
         self, session: AsyncSession, incoming: Incoming
-    ) -> tuple[Context, ConversationSession | None]:
+    ) -> tuple[Context, SavedFlow | None]:
         now = self.clock()
         # One statement for the user and their saved conversation.
         row = (
             await session.execute(
-                _USER_AND_SESSION, {"platform": incoming.platform, "user": incoming.user_id}
+                _USER_AND_FLOW, {"platform": incoming.platform, "user": incoming.user_id}
             )
         ).first()
-        user, saved = row if row is not None else (None, None)
+        user, saved = None, None
+        if row is not None:
+            user = row[0]
+            if row[1] is not None:
+                saved = SavedFlow(*row[1:])
         guessed = _locale_of(incoming.language, self.settings.locale)
         if user is None:
             user = User(
@@ -222,28 +243,19 @@ class Dispatcher:
         return replies + ([question] if question else [])
 
     async def _save_flow(
-        self, session: AsyncSession, ctx: Context, saved: ConversationSession | None
+        self, session: AsyncSession, ctx: Context, saved: SavedFlow | None
     ) -> None:
-        if ctx.flow is None:
-            if saved is not None:
-                await session.execute(
-                    delete(ConversationSession).where(ConversationSession.user_id == ctx.user.id)
-                )
+        if ctx.flow is None and saved is None:
             return
+        if ctx.flow is None:
+            await session.execute(_DELETE_FLOW, {"user": ctx.user.id})
+            return
+        row = {"flow": ctx.flow.flow, "step": ctx.flow.step, "data": dict(ctx.flow.data),
+               "updated_at": ctx.now}
         if saved is None:
-            session.add(
-                ConversationSession(
-                    user_id=ctx.user.id,
-                    flow=ctx.flow.flow,
-                    step=ctx.flow.step,
-                    data=ctx.flow.data,
-                    updated_at=ctx.now,
-                )
-            )
+            await session.execute(_INSERT_FLOW, {"user_id": ctx.user.id, **row})
         else:
-            saved.flow, saved.step = ctx.flow.flow, ctx.flow.step
-            saved.data = dict(ctx.flow.data)  # a new object, so the JSON column is written
-            saved.updated_at = ctx.now
+            await session.execute(_UPDATE_FLOW, {"user": ctx.user.id, **row})
 
     def _menu(self, ctx: Context) -> None:
         """Show the chat the command menu of its role whenever role or language changed."""
@@ -256,21 +268,26 @@ class Dispatcher:
 
 @contextlib.asynccontextmanager
 async def chat_action_after(delay: float, send: Callable[[str], Awaitable[None]] | None):
-    """Show "typing" only when the answer takes longer than a moment."""
+    """Show "typing" only when the answer takes longer than a moment. A timer, not a task: most
+    answers come first, and cancelling a timer costs far less than starting and cancelling a
+    task for every update."""
     if send is None:
         yield
         return
+    loop = asyncio.get_running_loop()
+    started: list[asyncio.Task] = []
 
-    async def later() -> None:
-        await asyncio.sleep(delay)
+    async def typing() -> None:
         with contextlib.suppress(Exception):
             await send("typing")
 
-    task = asyncio.create_task(later())
+    timer = loop.call_later(delay, lambda: started.append(loop.create_task(typing())))
     try:
         yield
     finally:
-        task.cancel()
+        timer.cancel()
+        for task in started:
+            task.cancel()
 
 
 def command_menu(role: str | None, locale: str) -> SetCommands:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -19,6 +20,15 @@ from storage.db import Database, alembic_config
 from storage.registry import set_value
 
 log = logging.getLogger(__name__)
+
+
+def freeze_startup_objects() -> None:
+    """Put what start-up allocated (frameworks, templates, compiled statements) out of the
+    garbage collector's sight, as long-running services do: a full collection then walks only
+    what the running bot creates. Before, each one held the event loop for 60-90 ms, long enough
+    for delivery to miss its pace."""
+    gc.collect()
+    gc.freeze()
 
 
 async def schema_is_current(db: Database) -> bool:
@@ -50,6 +60,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
     tasks: list[asyncio.Task] = []
     try:
         await runtime.start()
+        freeze_startup_objects()
         if runtime.username:
             async with db.transaction() as session:
                 await set_value(session, "bot_username", runtime.username)

@@ -37,6 +37,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    bindparam,
     cast,
     exists,
     func,
@@ -280,11 +281,18 @@ async def expire(session: AsyncSession, now: dt.datetime) -> int:
     return result.rowcount or 0
 
 
+# Built once, on the Core table with an expanding IN: delivery runs it for every group of sends,
+# and the ORM form spent more time on its cache key (a new one per list length) and on
+# synchronising the session than SQLite spent on the UPDATE.
+_MARK_SENT = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=SENT, sent_at=bindparam("now"), last_error=None)
+)
+
+
 async def mark_sent(session: AsyncSession, row_ids: Sequence[int], now: dt.datetime) -> None:
-    await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(list(row_ids)))
-        .values(status=SENT, sent_at=now, last_error=None)
-    )
+    await session.execute(_MARK_SENT, {"ids": list(row_ids), "now": now})
 
 
 async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:

@@ -38,6 +38,9 @@ def environment(locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Templates ship with the code and never change under a running bot: no stat() of the
+        # file at every render.
+        auto_reload=False,
     )
     env.globals["locale"] = locale
     env.filters["num"] = (

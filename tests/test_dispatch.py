@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_dispatcher
 from bot.core import Incoming
+from bot.dispatch import chat_action_after
 from storage.models import AuditEntry, ConversationSession, Invite, User
 from tests.helpers import Talk, joined
 
@@ -242,3 +243,18 @@ async def test_per_user_locks_do_not_accumulate(dispatcher, world):
         for i in range(30)
     ))
     assert len(dispatcher.locks) == 0
+
+
+async def test_typing_is_shown_only_when_the_answer_takes_a_while():
+    actions: list[str] = []
+
+    async def send(action: str) -> None:
+        actions.append(action)
+
+    async with chat_action_after(0.02, send):
+        pass  # a quick answer: no "typing"
+    await asyncio.sleep(0.05)  # the cancelled timer does not fire later either
+    assert actions == []
+    async with chat_action_after(0.02, send):
+        await asyncio.sleep(0.1)
+    assert actions == ["typing"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiogram import Bot
+from aiogram import Bot, methods
 from aiogram import Dispatcher as AiogramDispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -48,6 +48,17 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 HTML = "HTML"
+
+# aiogram reads every answer with ``Response[T]`` (T: what the method returns). pydantic keeps
+# such parametrised classes in a weak cache only, so every garbage collection threw them away and
+# the next call built the validator again: a tenth of the bot's CPU in bench/updates.py. Holding
+# the ones Tumbuh calls keeps them built once.
+RESPONSE_TYPES = tuple(
+    methods.Response[method.__returning__]
+    for method in (methods.GetUpdates, methods.GetMe, methods.DeleteWebhook, methods.SendMessage,
+                   methods.SendPhoto, methods.SendDocument, methods.EditMessageText,
+                   methods.AnswerCallbackQuery, methods.SendChatAction, methods.SetMyCommands)
+)
 
 
 def message_incoming(message: Message, update_id: int) -> Incoming | None:
