@@ -80,14 +80,21 @@ SCHEMES: dict[str, _Scheme] = {
 STUNTING_CUTOFF = -2.0  # stunting = PB/U or TB/U < -2 SD
 
 
+def _over_bounds(index: Index, z):
+    """For each bound of the index's scheme, whether z lies above it (or on it, for an
+    inclusive bound): a category's rank is how many are true. z is a float or an array."""
+    scheme = SCHEMES[index]
+    return ((z >= bound) if inclusive else (z > bound)
+            for bound, inclusive in zip(scheme.bounds, scheme.inclusive, strict=True))
+
+
 def category_ranks(index: Index, z: np.ndarray) -> np.ndarray:
     """Vectorised: the category rank for each z (int8), -1 where z is NaN."""
-    scheme = SCHEMES[index]
     z = np.asarray(z, dtype=np.float64)
     rank = np.zeros(z.shape, dtype=np.int8)
     with np.errstate(invalid="ignore"):
-        for bound, inclusive in zip(scheme.bounds, scheme.inclusive, strict=True):
-            rank += (z >= bound) if inclusive else (z > bound)
+        for above in _over_bounds(index, z):
+            rank += above
     rank[np.isnan(z)] = -1
     return rank
 
@@ -102,10 +109,7 @@ def categorize(index: Index, z: float | None) -> Category | None:
     """The category of one z-score, or None when it is missing."""
     if z is None or math.isnan(z):
         return None
-    scheme = SCHEMES[index]  # the rule of ``category_ranks``, for one float
-    rank = sum((z >= bound) if inclusive else (z > bound)
-               for bound, inclusive in zip(scheme.bounds, scheme.inclusive, strict=True))
-    return scheme.categories[rank]
+    return SCHEMES[index].categories[sum(_over_bounds(index, z))]
 
 
 def categories(index: Index) -> tuple[Category, ...]:

@@ -6,8 +6,9 @@ SQLite's sleeping busy handler. Statements run on the event loop's thread (``sql
 the WAL checkpoint, which writes pages back and waits for the disk (fsync), runs in a thread of
 its own (``Checkpointer``) instead of inside whichever commit crossed SQLite's threshold: there it
 held the whole bot for 0.3-0.6 s now and then. A SQLite file's transactions use a synchronous
-session behind ``sqlite_inline.InlineSession``; migrations and bulk work use the async engine. PostgreSQL runs transactions concurrently and serialises one
-user's messages with a transaction-scoped advisory lock (see ``lock_key``).
+session behind ``sqlite_inline.InlineSession``; migrations and bulk work use the async engine.
+PostgreSQL runs transactions concurrently and serialises one user's messages with a
+transaction-scoped advisory lock (see ``lock_key``).
 """
 
 from __future__ import annotations
@@ -61,29 +62,32 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        path = (make_url(self.url).database or ":memory:") if self.is_sqlite else ""
+        on_disk = self.is_sqlite and path != ":memory:" and not path.startswith("file:")
         kwargs: dict = {"echo": echo}
         if self.is_sqlite:
             # Statements run inline on the event loop thread (see storage.sqlite_inline).
-            kwargs["async_creator"] = sqlite_inline.creator(make_url(self.url).database or ":memory:")
+            kwargs["async_creator"] = sqlite_inline.creator(path)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_lock = asyncio.Lock() if self.is_sqlite else None
-        path = make_url(self.url).database if self.is_sqlite else None
-        on_disk = bool(path) and path != ":memory:" and not path.startswith("file:")
         self._checkpointer = Checkpointer(path) if on_disk else None
         # A SQLite file: transactions run on a synchronous engine of their own, behind
         # ``InlineSession`` (see storage.sqlite_inline); ``engine`` serves the rest (migrations,
         # bulk maintenance). An in-memory database is one connection's: it keeps ``engine``.
         self._sync_engine: Engine | None = None
         self._inline_sessions: sessionmaker | None = None
+        sqlite_engines = [self.engine.sync_engine] if self.is_sqlite else []
         if on_disk:
             self._sync_engine = create_engine(f"sqlite+pysqlite:///{path}", echo=echo)
-            event.listen(self._sync_engine, "connect", _sqlite_pragmas)
             self._inline_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+            sqlite_engines.append(self._sync_engine)
+        for engine in sqlite_engines:
+            event.listen(engine, "connect", _sqlite_pragmas)
+            if on_disk:  # only where the Checkpointer runs, or the WAL would only grow
+                event.listen(engine, "connect", _leave_checkpoints_to_thread)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -141,10 +145,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _leave_checkpoints_to_thread(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
 
 
 class Checkpointer:
