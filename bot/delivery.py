@@ -355,15 +355,9 @@ class Delivery:
 async def open_sender(settings) -> AsyncIterator[Sender]:
     """A sender of the configured framework, without polling (for ``tumbuh deliver``)."""
     if settings.runtime == "aiogram":
-        from aiogram import Bot
-        from aiogram.client.session.aiohttp import AiohttpSession
-        from aiogram.client.telegram import TelegramAPIServer
+        from bot.platforms.aiogram_adapter import AiogramSender, make_bot
 
-        from bot.platforms.aiogram_adapter import AiogramSender
-
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url),
-                                 limit=settings.concurrency + 8)
-        bot = Bot(settings.telegram_token, session=session)
+        bot = make_bot(settings)
         try:
             yield AiogramSender(bot)
         finally:

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+# First, so every test that uses aiogram (its runtime, and the fake server's own aiogram bots)
+# runs on the lazily built types, as `tumbuh run` does.
+import bot.platforms.aiogram_lazy  # noqa: F401  isort: skip
 from bot.app import build_dispatcher
 from bot.settings import Settings
 from storage.db import Database

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
+from bot.platforms import aiogram_lazy  # noqa: F401  (before aiogram: its types built lazily)
+
+# isort: split
 from aiogram import Bot, methods
 from aiogram import Dispatcher as AiogramDispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -21,12 +25,12 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
 )
@@ -49,16 +53,51 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 HTML = "HTML"
 
+
+class SendText(TelegramMethod[Any]):
+    """``sendMessage`` with the fields Tumbuh sets. aiogram's ``SendMessage`` has twenty fields,
+    each dumped and inspected on every call, and reads Telegram's answer into a ``Message`` that
+    Tumbuh never looks at; here the answer is left as it came (as ``bot.platforms.ptb`` does)."""
+
+    __returning__ = Any
+    __api_method__ = "sendMessage"
+
+    chat_id: int
+    text: str
+    parse_mode: str = HTML
+    reply_markup: dict | None = None
+
+
+class EditText(TelegramMethod[Any]):
+    """``editMessageText`` the same way (a button press edits the message it came with)."""
+
+    __returning__ = Any
+    __api_method__ = "editMessageText"
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str = HTML
+    reply_markup: dict | None = None
+
+
 # aiogram reads every answer with ``Response[T]`` (T: what the method returns). pydantic keeps
 # such parametrised classes in a weak cache only, so every garbage collection threw them away and
 # the next call built the validator again: a tenth of the bot's CPU in bench/updates.py. Holding
 # the ones Tumbuh calls keeps them built once.
 RESPONSE_TYPES = tuple(
     methods.Response[method.__returning__]
-    for method in (methods.GetUpdates, methods.GetMe, methods.DeleteWebhook, methods.SendMessage,
-                   methods.SendPhoto, methods.SendDocument, methods.EditMessageText,
-                   methods.AnswerCallbackQuery, methods.SendChatAction, methods.SetMyCommands)
+    for method in (methods.GetUpdates, methods.GetMe, methods.DeleteWebhook, SendText, EditText,
+                   methods.SendPhoto, methods.SendDocument, methods.AnswerCallbackQuery,
+                   methods.SendChatAction, methods.SetMyCommands)
 )
+
+
+def make_bot(settings: Settings) -> Bot:
+    """The Bot of ``TUMBUH_TELEGRAM_API_URL`` with a connection pool for the concurrency."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url),
+                             limit=settings.concurrency + 8)
+    return Bot(settings.telegram_token, session=session)
 
 
 def message_incoming(message: Message, update_id: int) -> Incoming | None:
@@ -82,13 +121,13 @@ def callback_incoming(query: CallbackQuery, update_id: int) -> Incoming | None:
     )
 
 
-def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+def markup(reply: Reply) -> dict | None:
+    """The inline keyboard as the Bot API's JSON object (aiogram sends a dict as it is)."""
     rows = keyboard_rows(reply)
     if not rows:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=text, callback_data=data) for text, data in row] for row in rows
-    ])
+    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row]
+                                for row in rows]}
 
 
 class AiogramSender(ReplyCalls):
@@ -107,24 +146,26 @@ class AiogramSender(ReplyCalls):
 
     bad_request = TelegramBadRequest
 
-    def markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
+    def markup(self, reply: Reply) -> dict | None:
         return markup(reply)
 
     async def edit_text(self, chat_id: int, message_id: int, text: str, keyboard) -> None:
-        await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id,
-                                         parse_mode=HTML, reply_markup=keyboard)
+        await self.bot(EditText(chat_id=chat_id, message_id=message_id, text=text,
+                                reply_markup=keyboard))
 
     async def send_text(self, chat_id: int, text: str, keyboard) -> None:
-        await self.bot.send_message(chat_id, text, parse_mode=HTML, reply_markup=keyboard)
+        await self.bot(SendText(chat_id=chat_id, text=text, reply_markup=keyboard))
 
     async def send_photo(self, chat_id: int, image: bytes, caption: str | None, keyboard) -> None:
         await self.bot.send_photo(chat_id, BufferedInputFile(image, "grafik.png"),
-                                  caption=caption, parse_mode=HTML, reply_markup=keyboard)
+                                  caption=caption, parse_mode=HTML,
+                                  reply_markup=_inline(keyboard))
 
     async def send_document(self, chat_id: int, data: bytes, name: str | None,
                             caption: str | None, keyboard) -> None:
         await self.bot.send_document(chat_id, BufferedInputFile(data, name or "dokumen"),
-                                     caption=caption, parse_mode=HTML, reply_markup=keyboard)
+                                     caption=caption, parse_mode=HTML,
+                                     reply_markup=_inline(keyboard))
 
     async def chat_action(self, chat_id: str, action: str) -> None:
         await self.bot.send_chat_action(int(chat_id), action)
@@ -136,14 +177,18 @@ class AiogramSender(ReplyCalls):
         )
 
 
+def _inline(keyboard: dict | None) -> InlineKeyboardMarkup | None:
+    return None if keyboard is None else InlineKeyboardMarkup.model_validate(keyboard)
+
+
 class AiogramRuntime:
     def __init__(self, settings: Settings, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.concurrency = settings.concurrency
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url),
-                                 limit=settings.concurrency + 8)
-        self.bot = Bot(settings.telegram_token, session=session)
-        self.router = AiogramDispatcher()
+        self.bot = make_bot(settings)
+        # Conversation state lives in Tumbuh's storage; aiogram's FSM would keep a second,
+        # in-memory copy per user and cost each update two middlewares.
+        self.router = AiogramDispatcher(disable_fsm=True)
         self.router.message.register(self._on_message)
         self.router.callback_query.register(self._on_callback)
         self.sender = AiogramSender(self.bot)
