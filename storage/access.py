@@ -8,8 +8,9 @@ kader only their posyandu's; bidan and TPK their desa's; a koordinator their sub
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, false, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Child, Posyandu, User
@@ -44,33 +45,55 @@ def in_subtree(column, code: str) -> ColumnElement[bool]:
     serves it on both engines (SQLite's LIKE is case-insensitive and cannot; an OR of the code
     and its subtree made SQLite pick a worse index): codes are digits and dots, and "/" follows
     "." in ASCII, so "36.02" <= "36.02.01.2001" < "36.02/" while "36.020" is past the end."""
-    return and_(column >= code, column < code + "/")
+    return and_(column >= code, column < subtree_end(code))
 
 
-def child_filter(scope: Scope) -> ColumnElement[bool]:
-    """The WHERE clause limiting ``Child`` rows (joined with ``Posyandu``) to the scope."""
+def subtree_end(code: str) -> str:
+    """The first code past ``code``'s subtree (see ``in_subtree``)."""
+    return code + "/"
+
+
+# The scope's WHERE clause on ``Child`` (joined with ``Posyandu``) for each kind of reader, with
+# the place as bound parameters: the statements below are built once and run for every /anak.
+_CHILD_FILTERS: dict[str, ColumnElement[bool]] = {
+    "all": true(),
+    "family": Child.parent_user_id == bindparam("scope_user"),
+    "posyandu": Child.posyandu_id == bindparam("scope_posyandu"),
+    "area": and_(Posyandu.desa_code >= bindparam("scope_area"),  # in_subtree, bound
+                 Posyandu.desa_code < bindparam("scope_area_end")),
+    "none": false(),
+}
+
+
+def child_filter(scope: Scope) -> tuple[str, dict]:
+    """Which of ``_CHILD_FILTERS`` limits ``Child`` rows to the scope, and its parameters."""
     if scope.is_admin:
-        return true()
+        return "all", {}
     if scope.role == "keluarga":
-        return Child.parent_user_id == scope.user_id
+        return "family", {"scope_user": scope.user_id}
     if scope.role == "kader" and scope.posyandu_id is not None:
-        return Child.posyandu_id == scope.posyandu_id
+        return "posyandu", {"scope_posyandu": scope.posyandu_id}
     if scope.role in ("koordinator", "bidan", "tpk") and scope.area_code:
-        return in_subtree(Posyandu.desa_code, scope.area_code)
-    return false()
+        return "area", {"scope_area": scope.area_code,
+                        "scope_area_end": subtree_end(scope.area_code)}
+    return "none", {}
 
 
-def children_query(scope: Scope) -> Select:
-    return (
-        select(Child)
-        .join(Posyandu, Posyandu.id == Child.posyandu_id)
-        .where(child_filter(scope))
-    )
+@cache
+def scoped_children(kind: str) -> Select:
+    """The children a ``kind`` of scope (see ``child_filter``) may see."""
+    return select(Child).join(Posyandu, Posyandu.id == Child.posyandu_id).where(
+        _CHILD_FILTERS[kind])
+
+
+_ONE_CHILD = {kind: scoped_children(kind).where(Child.id == bindparam("child"))
+              for kind in _CHILD_FILTERS}
 
 
 async def get_child(session: AsyncSession, scope: Scope, child_id: int) -> Child | None:
     """The child if this user may see it, else None (the caller cannot tell 'absent' apart)."""
-    row = await session.execute(children_query(scope).where(Child.id == child_id))
+    kind, params = child_filter(scope)
+    row = await session.execute(_ONE_CHILD[kind], {**params, "child": child_id})
     return row.scalar_one_or_none()
 
 

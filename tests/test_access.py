@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.access import Scope, children_query, get_child
+from storage.access import Scope, child_filter, get_child, scoped_children
 from storage.models import AuditEntry, User
 from tests.helpers import Talk
 
@@ -16,9 +16,9 @@ async def scope_of(db, name: str) -> Scope:
 
 
 async def visible(db, name: str) -> set[int]:
-    scope = await scope_of(db, name)
+    kind, params = child_filter(await scope_of(db, name))
     async with db.transaction() as session:
-        return {c.id for c in (await session.scalars(children_query(scope))).all()}
+        return {c.id for c in (await session.scalars(scoped_children(kind), params)).all()}
 
 
 async def test_each_role_sees_its_own_place(db, world):
@@ -68,3 +68,16 @@ async def test_area_cover():
     assert scope.covers_area("36.02") and scope.covers_area("36.02.01.2001")
     assert not scope.covers_area("36.021") and not scope.covers_area("36")
     assert not Scope(1, "kader", None, 3).covers_area("36.02")
+
+
+async def test_name_search_within_the_scope(dispatcher, world):
+    koordinator, kader = Talk(dispatcher, "koor_lebak"), Talk(dispatcher, "kader_a")
+    await koordinator.say("/anak AMI")
+    assert set(koordinator.buttons) == {"Siti Aminah"}
+    await koordinator.say("/anak rudi")
+    assert set(koordinator.buttons) == {"Rudi Hartono"}
+    assert "Rudi" not in await kader.text("/anak rudi")  # another posyandu's child
+    # "%" and "_" are letters to look for, not wildcards.
+    for search in ("%", "_", "s_ti", "a%h"):
+        none = await koordinator.text(f"/anak {search}")
+        assert "Siti" not in none and "Rudi" not in none

@@ -6,7 +6,9 @@ posyandu's, bidan/TPK/koordinator their area's) and is written to the audit log.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, func, select
 
 from bot.context import Context
 from bot.core import Button, Reply
@@ -14,7 +16,7 @@ from bot.measuring import chart_factory, local_today
 from bot.router import Router
 from growth.age import completed_months
 from growth.categories import categorize
-from storage.access import children_query, get_child
+from storage.access import child_filter, get_child, scoped_children
 from storage.measurements import history
 from storage.models import Child
 from storage.roles import KELUARGA, STAFF
@@ -42,19 +44,35 @@ async def children_page_pressed(ctx: Context) -> list[Reply]:
     return [reply]
 
 
+@cache
+def _page_statements(kind: str, searching: bool) -> tuple[Select, Select]:
+    """(count, one page) of a kind of scope, with or without a name search: built once."""
+    query = scoped_children(kind)
+    if searching:
+        query = query.where(func.lower(Child.name).like(bindparam("pattern"), escape="/"))
+    count = select(func.count()).select_from(query.subquery())
+    page = (query.with_only_columns(Child.id, Child.name).order_by(Child.name, Child.id)
+            .offset(bindparam("offset")).limit(PAGE))
+    return count, page
+
+
+def _like_pattern(search: str) -> str:
+    """``search`` anywhere in the name, its own % and _ taken literally."""
+    escaped = search.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
 async def children_page(ctx: Context, page: int, search: str = "") -> Reply:
-    query = children_query(ctx.scope)
+    kind, params = child_filter(ctx.scope)
+    count, listing = _page_statements(kind, bool(search))
     if search:
-        query = query.where(func.lower(Child.name).contains(search.lower(), autoescape=True))
-    total = await ctx.session.scalar(select(func.count()).select_from(query.subquery()))
+        params = {**params, "pattern": _like_pattern(search)}
+    total = await ctx.session.scalar(count, params)
     if not total:
         return ctx.reply("children/none", search=search)
     pages = (total + PAGE - 1) // PAGE
     page = min(page, pages - 1)
-    rows = await ctx.session.execute(
-        query.with_only_columns(Child.id, Child.name).order_by(Child.name, Child.id)
-        .offset(page * PAGE).limit(PAGE)
-    )
+    rows = await ctx.session.execute(listing, {**params, "offset": page * PAGE})
     buttons = [[Button(name, f"c:{child_id}")] for child_id, name in rows]
     nav = []
     if page > 0:
