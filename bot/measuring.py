@@ -179,6 +179,11 @@ def date_problem(child: Child, measured_on: dt.date, today: dt.date) -> str | No
 async def check(ctx: Context, child: Child, entry: Entry, replacing: int | None = None) -> Checked:
     """Assess an entry and list what needs re-checking; ``replacing`` is the id of the
     measurement a correction replaces (left out of the comparison)."""
+    # Two kaders of a posyandu may enter the same child at once. On PostgreSQL the second
+    # waits here until the first has committed, then reads its row: asked to re-check, and
+    # never a second "latest of the month" (SQLite runs one transaction at a time anyway).
+    # One lock per posyandu, not per child, so a batch of many children cannot deadlock.
+    await ctx.db.advisory_lock(ctx.session, "measurements", str(child.posyandu_id))
     # Up to the month's end: ``save`` sees whether the month already holds a measurement
     # (later ones are left out of every comparison below).
     month_end = month_bounds(entry.measured_on)[1]

@@ -12,9 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
+from bot import measuring
 from bot.cli import main as cli_main
 from storage.measurements import refresh_latest_of_month
-from storage.models import Child, FollowUp, Measurement
+from storage.models import Child, FollowUp, Measurement, User
 from storage.reports import build_report, month_key, names_allowed, place_of
 from tests.helpers import Talk, joined
 
@@ -298,6 +299,37 @@ async def test_latest_of_month_follows_every_change(db, dispatcher, world):
         await refresh_latest_of_month(session, siti, [nov20, dt.date(2026, 10, 20)])
     assert await flags(db, siti) == [(dt.date(2026, 10, 20), 12.5, True), (nov10, 12.3, True),
                                      (oct15, 12.2, False)]
+    await assert_flags_equal_the_window(db)
+
+
+async def test_two_kaders_weighing_one_child_at_once_leave_one_latest(db, dispatcher, world,
+                                                                     clock, monkeypatch):
+    """Two kaders of one posyandu send Siti's weight at the same moment: the second waits for
+    the first (PostgreSQL: a lock per posyandu; SQLite is serial), sees its row and is asked
+    to re-check instead of storing a second "latest" of the month."""
+    read_history = measuring.history
+
+    async def slow_history(*args, **kwargs):  # widens the race: both read, then both store
+        rows = await read_history(*args, **kwargs)
+        await asyncio.sleep(0.05)
+        return rows
+
+    monkeypatch.setattr(measuring, "history", slow_history)
+    async with db.transaction() as session:
+        session.add(User(platform="test", platform_user_id="kader_a2", chat_id="kader_a2",
+                         role="kader", posyandu_id=world.posyandu_a, locale="id",
+                         locale_chosen=False, created_at=clock()))
+    first, second = Talk(dispatcher, "kader_a"), Talk(dispatcher, "kader_a2")
+    siti, nov20 = world.children["siti"], dt.date(2026, 11, 20)
+    answers = await asyncio.gather(first.say("/ukur Siti 12,5 90"),
+                                   second.say("/ukur Siti 12,6 90"))
+    stored = await flags(db, siti)
+    assert len(stored) == 1 and stored[0][2]
+    asked = answers[[12.5, 12.6].index(stored[0][1]) ^ 1]
+    assert "sudah diukur" in joined(asked).lower()
+    other = second if stored[0][1] == 12.5 else first
+    await other.press(next(label for label in other.buttons if "impan" in label))
+    assert [(on, flag) for on, _, flag in await flags(db, siti)] == [(nov20, False), (nov20, True)]
     await assert_flags_equal_the_window(db)
 
 
