@@ -7,7 +7,9 @@ What is measured
 
     (a) ``echo``: a bare echo bot in the same framework, built like Tumbuh's runtime (same
         handler kind, ``concurrent_updates`` / ``tasks_concurrency_limit``, connection pool,
-        long polling with the same timeout); each text is sent straight back.
+        long polling with the same timeout); each text is sent straight back with the
+        framework's usual call and defaults (Tumbuh's runtimes send texts their leaner way and
+        run aiogram without its FSM: see ``bot/platforms``).
     (b) ``tumbuh``: the real ``tumbuh run`` path, ``bot.runner.run_bot`` (it builds the
         dispatcher with ``bot.app.build_dispatcher`` and the runtime with
         ``bot.platforms.make_runtime``, and runs the scheduler beside it) on a fresh, migrated
