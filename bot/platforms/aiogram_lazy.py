@@ -13,7 +13,7 @@ resolves a deferred type's names from it when the type is first used) and in the
 module (where pydantic looks when the type is reached from another one, e.g. ``Message`` inside
 ``Response[Message]``). Those are the names the modules import under ``TYPE_CHECKING`` only.
 Each type is then compiled by pydantic on first use, from the same names, into the same schema
-(``tests/e2e/test_aiogram_lazy.py`` compares all of them with an eager import).
+(``tests/test_aiogram_lazy.py`` compares all of them with an eager import).
 
 Nothing changes when aiogram was imported before this module (the types are built already) or
 when aiogram stops calling ``model_rebuild`` that way (the call is passed through).
