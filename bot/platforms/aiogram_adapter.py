@@ -68,17 +68,12 @@ class SendText(TelegramMethod[Any]):
     reply_markup: dict | None = None
 
 
-class EditText(TelegramMethod[Any]):
+class EditText(SendText):
     """``editMessageText`` the same way (a button press edits the message it came with)."""
 
-    __returning__ = Any
     __api_method__ = "editMessageText"
 
-    chat_id: int
     message_id: int
-    text: str
-    parse_mode: str = HTML
-    reply_markup: dict | None = None
 
 
 # aiogram reads every answer with ``Response[T]`` (T: what the method returns). pydantic keeps

@@ -1,6 +1,6 @@
 """Import aiogram with its Telegram types built when first used, not all at import.
 
-aiogram declares its ~450 Telegram types with pydantic's ``defer_build`` and then, at the end of
+aiogram declares its ~400 Telegram types with pydantic's ``defer_build`` and then, at the end of
 ``aiogram.types``, calls ``model_rebuild`` on every one of them to resolve their forward
 references. Each rebuild compiles a validator that inlines every type it can reach, so importing
 aiogram 3.31 compiled about 130 MB of validators (passports, payments, giveaways ...) of which
